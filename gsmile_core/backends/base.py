@@ -1,0 +1,66 @@
+"""The backend protocol and the registry of backends.
+
+A backend turns one prompt into one `Generation`. It owns nothing else: concurrency, retries,
+caching and budgets live in the call engine (`gsmile_core.calls`), the same for every backend.
+
+Contract of `generate(prompt, params)`:
+- returns a `Generation` whose `text` is the raw answer (the engine sanitises it);
+- raises `BackendError` with a `kind` (auth, rate_limit, server, timeout, bad_response,
+  connection, unavailable, context_length) and a one-line message naming the provider; never
+  lets a provider SDK's exception escape, and never puts a key in a message;
+- must be safe to call concurrently from one event loop.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from ..registry import Registry
+from ..types import Generation, GenerationParams
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+    model: str
+
+    async def generate(self, prompt: str, params: GenerationParams) -> Generation: ...
+
+    async def aclose(self) -> None: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What to record in provenance (never a secret): model, base URL, options."""
+        ...
+
+
+BackendFactory = Callable[..., Backend]
+BACKENDS: Registry[BackendFactory] = Registry("backend")
+
+# Modules that register backends when imported; imported lazily so a missing optional SDK
+# only matters when that backend is asked for.
+_BACKEND_MODULES = {
+    "local": "gsmile_core.backends.local",
+    "fake": "gsmile_core.backends.fake",
+}
+
+
+def register_backend_module(name: str, module: str) -> None:
+    _BACKEND_MODULES[name] = module
+
+
+def _load(name: str) -> None:
+    module = _BACKEND_MODULES.get(name)
+    if module and name not in BACKENDS:
+        importlib.import_module(module)
+
+
+def backend_names() -> list[str]:
+    return sorted(set(_BACKEND_MODULES) | set(BACKENDS.names()))
+
+
+def create_backend(name: str, **options: Any) -> Backend:
+    """Build backend `name` with its options (model, base_url, ...); unknown names raise ConfigError."""
+    _load(name)
+    return BACKENDS.get(name)(**options)

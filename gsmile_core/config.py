@@ -1,0 +1,113 @@
+"""The settings of one explanation, validated when they are made.
+
+`ExplainConfig` is frozen and checks itself in `__post_init__`, so a bad value is reported in one
+clear line before any model is called, whichever front end built it. `to_dict` is what gets
+stored in every result (provenance: every parameter, the seed included).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .errors import ConfigError
+from .types import GenerationParams
+
+DEFAULT_MAX_WORDS = 300
+
+SURROGATE_NAMES = ("wls", "bayes")
+SAMPLER_NAMES = ("bernoulli", "uniform-count", "local")
+
+
+@dataclass(frozen=True)
+class ExplainConfig:
+    """Every knob of one gSMILE explanation.
+
+    bootstrap: the most permutation draws per p-value; sampling stops earlier once p < alpha is
+    settled unless exact_pvalues is set (then exactly `bootstrap` draws, p = (b+1)/(B+1)).
+    kernel_width: "auto" sets σ to the median of the non-zero input distances (see
+    `stats.auto_kernel_width`), or a positive number.
+    """
+
+    perturbations: int = 64
+    seed: int = 0
+    sampler: str = "bernoulli"
+    max_removed: int | None = None
+    max_tokens: int = 48
+    temperature: float = 0.0
+    p: float = 1.0
+    kernel_width: float | str = "auto"
+    surrogate: str = "wls"
+    bootstrap: int = 1000
+    alpha: float = 0.05
+    drop_insignificant: bool = False
+    exact_pvalues: bool = False
+    embedder: str = "glove"
+    input_distance: str = "wmd"
+    output_distance: str = "wmd"
+    concurrency: int = 8
+    max_words: int = DEFAULT_MAX_WORDS
+    system_prompt: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive_int("perturbations", self.perturbations)
+        _positive_int("max-tokens", self.max_tokens)
+        _positive_int("concurrency", self.concurrency)
+        _positive_int("max-words", self.max_words)
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.bootstrap, int) or self.bootstrap < 0:
+            raise ConfigError(f"--bootstrap must be 0 (off) or a positive integer, got {self.bootstrap!r}")
+        if self.sampler not in SAMPLER_NAMES:
+            raise ConfigError(f"unknown sampler {self.sampler!r} (known: {', '.join(SAMPLER_NAMES)})")
+        if self.sampler == "local":
+            if self.max_removed is None:
+                raise ConfigError("--sampler local needs --max-removed k")
+        if self.max_removed is not None:
+            _positive_int("max-removed", self.max_removed)
+        if self.surrogate not in SURROGATE_NAMES:
+            raise ConfigError(
+                f"unknown surrogate {self.surrogate!r} (known: {', '.join(SURROGATE_NAMES)})"
+            )
+        if not _finite(self.temperature) or self.temperature < 0:
+            raise ConfigError(f"--temperature must be >= 0, got {self.temperature!r}")
+        if not _finite(self.p) or self.p < 1:
+            raise ConfigError(f"--p must be a number >= 1, got {self.p!r}")
+        if not _finite(self.alpha) or not 0 < self.alpha < 1:
+            raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha!r}")
+        if isinstance(self.kernel_width, str):
+            if self.kernel_width != "auto":
+                raise ConfigError(
+                    f"--kernel-width must be 'auto' or a positive number, got {self.kernel_width!r}"
+                )
+        elif not _finite(self.kernel_width) or self.kernel_width <= 0:
+            raise ConfigError(f"--kernel-width must be 'auto' or a positive number, got {self.kernel_width!r}")
+
+    def generation_params(self) -> GenerationParams:
+        return GenerationParams(
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+            system_prompt=self.system_prompt,
+        )
+
+    def with_changes(self, **changes: Any) -> ExplainConfig:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExplainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"--{name} must be a positive integer, got {value!r}")

@@ -1,0 +1,38 @@
+"""The exceptions the core raises on purpose.
+
+Every one carries a message written for the user: front ends print `str(error)` as one line and
+never a traceback. Anything else escaping the core is a bug.
+"""
+
+
+class GsmileError(Exception):
+    """Base of every error gSMILE reports to the user in one line."""
+
+
+class ConfigError(GsmileError, ValueError):
+    """A setting or an input (prompt, option value) is not acceptable."""
+
+
+class BackendError(GsmileError):
+    """The model under audit could not answer.
+
+    `kind` classifies the failure (auth, rate_limit, server, timeout, bad_response, connection,
+    unavailable, context_length) so the call engine can decide to retry or stop.
+    """
+
+    def __init__(self, message: str, *, kind: str = "server", retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in {"rate_limit", "server", "timeout", "connection", "bad_response"}
+
+
+class ResourceError(GsmileError):
+    """A bundled resource (model weights, word vectors) is missing or unreadable."""
+
+
+class Cancelled(GsmileError):
+    """The run was cancelled by the user; finished work is kept."""

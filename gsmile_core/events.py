@@ -1,0 +1,63 @@
+"""The typed progress stream a run emits through its `on_event` callback.
+
+Front ends subscribe instead of being called into: the CLI draws a progress bar on stderr, the
+TUI's runner turns each event into a Textual message. Events are small frozen values, safe to
+hand across threads; the text in them is already sanitised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StageStarted:
+    """A stage began: `generate`, `embed`, `pvalues`, `fit`. `total` is its number of steps."""
+
+    stage: str
+    total: int
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """One more step of the current stage finished (for progress bars)."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class GenerationReceived:
+    """An answer arrived for a unique prompt (from the model or the cache)."""
+
+    done: int
+    total: int
+    prompt: str
+    output: str
+    cached: bool
+    latency_s: float
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know: a warning, a retry wait. `level` is info|warning|error."""
+
+    message: str
+    level: str = "warning"
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The run is over; `seconds` of wall time."""
+
+    seconds: float
+
+
+Event = StageStarted | StepDone | GenerationReceived | Notice | Finished
+EventHandler = Callable[[Event], None]
+
+
+def ignore(_: Event) -> None:
+    """The default handler: drop every event."""

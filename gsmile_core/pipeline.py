@@ -1,0 +1,319 @@
+"""`explain`: the gSMILE method end to end, headless (paper sections 3-4).
+
+prompt → words → deletion masks → every unique perturbed prompt to the black box → output
+distance Δ_j = OWMD(original answer, answer j) and input distance δ_j = IWMD(prompt, prompt j) →
+kernel weights w_j = exp(-(δ_j/σ)²) → permutation p-values → weighted linear surrogate of Δ on
+the masks → importance = -θ and fidelity. CPU-heavy steps run off the event loop; progress is
+reported as events; the result is one frozen `Explanation`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+import numpy as np
+
+from . import __version__
+from .backends.base import Backend
+from .calls import CallEngine
+from .config import ExplainConfig
+from .cpu import available_cores
+from .distances import DISTANCES
+from .embed import get_embedder
+from .errors import ConfigError
+from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
+from .fidelity import fidelity
+from .perturb import make_masks
+from .sanitize import strip_unsafe
+from .segment import apply_mask, split_words
+from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, permutation_test
+from .surrogate import fit_surrogate
+from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
+
+
+def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:
+    """Sanitise and split the prompt; refuse empty or over-long prompts with a clear message."""
+    clean = strip_unsafe(prompt).strip()
+    if not clean:
+        raise ConfigError("the prompt is empty")
+    features = split_words(clean)
+    if len(features) > config.max_words:
+        raise ConfigError(
+            f"the prompt has {len(features)} words; the limit is {config.max_words} "
+            f"(raise it with --max-words)"
+        )
+    return clean, features
+
+
+def plan_perturbations(
+    prompt: str, features: Sequence[Feature], config: ExplainConfig
+) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...], bool]:
+    """The masks, the exact text sent for each, and whether the masks were enumerated."""
+    masks, enumerated = make_masks(
+        len(features),
+        config.perturbations,
+        sampler=config.sampler,
+        seed=config.seed,
+        max_removed=config.max_removed,
+    )
+    return masks, tuple(apply_mask(prompt, features, m) for m in masks), enumerated
+
+
+async def explain(
+    prompt: str,
+    backend: Backend,
+    config: ExplainConfig | None = None,
+    on_event: EventHandler = ignore,
+) -> Explanation:
+    """Explain which words of `prompt` drive `backend`'s answer."""
+    config = config or ExplainConfig()
+    started = time.perf_counter()
+    clean, features = prepare_prompt(prompt, config)
+    masks, texts, enumerated = plan_perturbations(clean, features, config)
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        on_event(Notice(message))
+
+    if len(features) == 1:
+        warn("a one-word prompt has no perturbation but the original: every score is 0")
+
+    engine = CallEngine(
+        backend, config.generation_params(), concurrency=config.concurrency, on_event=on_event
+    )
+    analysis = _AnswerAnalysis(config, original_prompt_text=texts[0])
+    try:
+        answers, call_stats = await engine.generate_all(texts, on_answer=analysis.answer_arrived)
+        model_seconds = call_stats.seconds
+        original_output = answers[texts[0]].text
+        outputs = [answers[t].text for t in texts]
+
+        on_event(StageStarted("embed", len(texts)))
+        t0 = time.perf_counter()
+        prompt_vectors, output_vectors = await analysis.embed_all(clean, texts, outputs)
+        embed_seconds = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        input_distance = DISTANCES.get(config.input_distance)
+        output_distance = DISTANCES.get(config.output_distance)
+        original_prompt_vec, original_output_vec = prompt_vectors[clean], output_vectors[original_output]
+        deltas = np.array([output_distance(original_output_vec, output_vectors[o], config.p) for o in outputs])
+        deltas_in = np.array([input_distance(original_prompt_vec, prompt_vectors[t], config.p) for t in texts])
+        distance_seconds = time.perf_counter() - t0
+        out_of_vocabulary = sum(len(v.out_of_vocabulary) for v in output_vectors.values())
+        _warn_empty_bags(original_output_vec, output_vectors, outputs, warn)
+
+        t0 = time.perf_counter()
+        p_values, draws = await analysis.p_values(outputs, on_event)
+        pvalue_seconds = time.perf_counter() - t0
+    finally:
+        analysis.close()
+
+    t0 = time.perf_counter()
+    on_event(StageStarted("fit", 1))
+    sigma = (
+        auto_kernel_width(deltas_in)
+        if config.kernel_width == "auto"
+        else float(config.kernel_width)
+    )
+    weights = gaussian_kernel(deltas_in, sigma)
+    used = np.ones(len(masks), dtype=bool)
+    if config.drop_insignificant and config.bootstrap > 0:
+        for j, p_value in enumerate(p_values):
+            if j > 0 and p_value is not None and p_value >= config.alpha:
+                used[j] = False
+        dropped = int((~used).sum())
+        if dropped:
+            warn(f"{dropped} of {len(masks)} perturbations had p >= {config.alpha} and were left out of the fit")
+    dropped = int((~used).sum())
+    mask_matrix = np.asarray(masks, dtype=float)
+    fit = fit_surrogate(config.surrogate, mask_matrix[used], deltas[used], weights[used])
+    quality = fidelity(deltas[used], fit.predictions, weights[used], len(features))
+    if np.allclose(deltas, 0):
+        warn("no perturbation moved the answer: every score is 0")
+    fit_seconds = time.perf_counter() - t0
+    on_event(StepDone("fit", 1, 1))
+
+    perturbations = tuple(
+        PerturbationResult(
+            mask=mask,
+            prompt=text,
+            output=output,
+            input_distance=float(deltas_in[j]),
+            output_distance=float(deltas[j]),
+            weight=float(weights[j]),
+            p_value=p_values[j],
+            p_value_draws=draws[j],
+            used_in_fit=bool(used[j]),
+            cached=answers[text].cached,
+        )
+        for j, (mask, text, output) in enumerate(zip(masks, texts, outputs))
+    )
+    total = time.perf_counter() - started
+    fingerprints = sorted({g.fingerprint for g in answers.values() if g.fingerprint})
+    explanation = Explanation(
+        prompt=clean,
+        features=features,
+        attributions=tuple(float(v) for v in fit.importance),
+        attribution_std=None
+        if fit.coefficient_std is None
+        else tuple(float(v) for v in fit.coefficient_std),
+        intercept=fit.intercept,
+        original_output=original_output,
+        perturbations=perturbations,
+        fidelity=quality,
+        config=config.to_dict(),
+        provenance=Provenance(
+            gsmile_version=__version__,
+            backend=backend.name,
+            model=answers[texts[0]].model or backend.model,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            model_fingerprints=tuple(fingerprints),
+            embedder=config.embedder,
+            python=sys.version.split()[0],
+            platform=platform.platform(terse=True),
+        ),
+        timing=Timing(
+            total_s=total,
+            model_s=model_seconds,
+            embed_s=embed_seconds,
+            distances_s=distance_seconds,
+            pvalues_s=pvalue_seconds,
+            fit_s=fit_seconds,
+        ),
+        model_calls=call_stats.model_calls,
+        cache_hits=call_stats.cache_hits,
+        kernel_width=sigma,
+        effective_sample_size=effective_sample_size(weights[used]),
+        unique_prompts=len(set(texts)),
+        dropped_insignificant=dropped,
+        warnings=tuple(warnings),
+        out_of_vocabulary=out_of_vocabulary,
+        extras={
+            "enumerated": enumerated,
+            "pvalue_draws_total": int(sum(d for d in draws if d)),
+            "backend": backend.describe(),
+        },
+    )
+    on_event(Finished(total))
+    return explanation
+
+
+def explain_sync(
+    prompt: str, backend: Backend, config: ExplainConfig | None = None, on_event: EventHandler = ignore
+) -> Explanation:
+    """`explain` for callers without an event loop."""
+    return asyncio.run(explain(prompt, backend, config, on_event))
+
+
+def _stable_seed(root: int, text: str) -> np.random.SeedSequence:
+    """A seed for one answer's test that depends only on the run seed and the answer text."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return np.random.SeedSequence(entropy=root, spawn_key=(int.from_bytes(digest[:8], "big"),))
+
+
+class _AnswerAnalysis:
+    """Embeds answers and runs their permutation tests on worker threads as answers arrive.
+
+    The word vectors start loading with the first call, and each answer's embedding and test
+    start as soon as both it and the original answer are in, so most of this CPU work overlaps
+    the model's generation instead of following it. Results are keyed by answer text: equal
+    answers are embedded and tested once.
+    """
+
+    def __init__(self, config: ExplainConfig, original_prompt_text: str) -> None:
+        self.config = config
+        self.original_prompt_text = original_prompt_text
+        self.loop = asyncio.get_running_loop()
+        self.workers = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="gsmile-cpu")
+        self.embedder = self.loop.run_in_executor(self.workers, get_embedder, config.embedder)
+        self.original_output: str | None = None
+        self.seen: list[str] = []
+        self.embeddings: dict[str, asyncio.Future] = {}
+        self.tests: dict[str, asyncio.Future] = {}
+
+    def close(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
+
+    def _embedding(self, text: str) -> asyncio.Future:
+        if text not in self.embeddings:
+            self.embeddings[text] = self.loop.run_in_executor(
+                self.workers, lambda: get_embedder(self.config.embedder).embed(text)
+            )
+        return self.embeddings[text]
+
+    def answer_arrived(self, prompt: str, generation) -> None:
+        text = generation.text
+        self._embedding(text)
+        if prompt == self.original_prompt_text:
+            self.original_output = text
+            for earlier in self.seen:
+                self._schedule_test(earlier)
+        self.seen.append(text)
+        if self.original_output is not None:
+            self._schedule_test(text)
+
+    def _schedule_test(self, text: str) -> None:
+        if self.config.bootstrap == 0 or text in self.tests or self.original_output is None:
+            return
+        original = self._embedding(self.original_output)
+        other = self._embedding(text)
+        self.tests[text] = asyncio.ensure_future(self._test(original, other, text))
+
+    async def _test(self, original: asyncio.Future, other: asyncio.Future, text: str):
+        x, y = await original, await other
+        if x.empty or y.empty:
+            return None
+        config = self.config
+        return await self.loop.run_in_executor(
+            self.workers,
+            lambda: permutation_test(
+                x.vectors,
+                y.vectors,
+                draws=config.bootstrap,
+                p=config.p,
+                seed=_stable_seed(config.seed, text),
+                alpha=None if config.exact_pvalues else config.alpha,
+            ),
+        )
+
+    async def embed_all(self, prompt, texts, outputs):
+        embedder = await self.embedder
+        prompts = await self.loop.run_in_executor(
+            self.workers, lambda: {t: embedder.embed(t) for t in dict.fromkeys([prompt, *texts])}
+        )
+        answers = {o: await self._embedding(o) for o in dict.fromkeys(outputs)}
+        return prompts, answers
+
+    async def p_values(self, outputs, on_event):
+        """Permutation p-value and draws per perturbation (None where no test applies)."""
+        if self.config.bootstrap == 0:
+            return [None] * len(outputs), [None] * len(outputs)
+        distinct = list(dict.fromkeys(outputs))
+        for text in distinct:
+            self._schedule_test(text)
+        on_event(StageStarted("pvalues", len(distinct)))
+        results = {}
+        for done, text in enumerate(distinct, start=1):
+            results[text] = await self.tests[text]
+            on_event(StepDone("pvalues", done, len(distinct)))
+        p_values = [None if results[o] is None else results[o].p_value for o in outputs]
+        draws = [None if results[o] is None else results[o].draws for o in outputs]
+        return p_values, draws
+
+
+def _warn_empty_bags(original, vectors, outputs, warn) -> None:
+    if original.empty:
+        warn("the original answer has no word the embedder knows: output distances use the null-word rule")
+        return
+    empty = sum(1 for o in dict.fromkeys(outputs) if vectors[o].empty)
+    if empty:
+        warn(f"{empty} answer(s) have no word the embedder knows: their distance uses the null-word rule")

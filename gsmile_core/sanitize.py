@@ -1,0 +1,45 @@
+"""Make untrusted text (prompts, model answers) safe to use and to show.
+
+Model output and prompts may carry terminal escape sequences (CSI, OSC, DCS...), C0/C1 control
+characters and bidirectional overrides. Sent to a terminal, escapes act on it even without any
+markup; bidi overrides make a heatmap lie about word order. We remove them once, at the edge,
+so nothing downstream has to think about it. Newlines and tabs are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (ESC ] ... BEL or ST),
+# and two-character escapes (ESC followed by one byte in @-_ range).
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]                     # CSI
+    | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, DCS, SOS, PM, APC up to BEL or ST
+    | \x1b[@-Z\\-_]                             # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]                     # 8-bit CSI
+    | [\x90\x9d\x98\x9e\x9f][^\x07\x9c]*(?:\x07|\x9c)?  # 8-bit OSC/DCS/SOS/PM/APC
+    """,
+    re.VERBOSE,
+)
+# C0 controls except TAB and LF, DEL, C1 controls, and Unicode bidi embeddings/overrides/isolates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def strip_unsafe(text: str) -> str:
+    """Remove escape sequences, control characters and bidi controls; keep `\\n` and `\\t`.
+
+    `\\r\\n` becomes `\\n`; a lone `\\r` becomes `\\n` too, so a carriage return cannot overwrite
+    an earlier part of a line on screen.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A safe single-line rendering (for logs and table cells): whitespace runs become one space."""
+    flat = " ".join(strip_unsafe(text).split())
+    if limit is not None and len(flat) > limit:
+        return flat[: max(limit - 1, 0)] + "…"
+    return flat

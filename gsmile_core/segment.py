@@ -1,0 +1,41 @@
+"""Split a prompt into words (the interpretable features) and rebuild it from a keep-mask.
+
+A feature is a maximal run of non-whitespace, so punctuation stays attached to its word and is
+sent to the model exactly as typed ("life?" is one feature), and a repeated word is two features.
+Rebuilding keeps word order and the whitespace that preceded each kept word, so the text sent for
+a mask is exactly the original with the dropped words cut out — the mask is the truth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .types import Feature
+
+_WORD = re.compile(r"\S+")
+
+
+def split_words(prompt: str) -> tuple[Feature, ...]:
+    """Words of `prompt` with their character offsets."""
+    return tuple(
+        Feature(index=i, text=m.group(), start=m.start(), end=m.end())
+        for i, m in enumerate(_WORD.finditer(prompt))
+    )
+
+
+def apply_mask(prompt: str, features: Sequence[Feature], mask: Sequence[int]) -> str:
+    """The prompt with the features whose mask entry is 0 removed, order and spacing kept."""
+    if len(mask) != len(features):
+        raise ValueError(f"mask has {len(mask)} entries for {len(features)} features")
+    pieces: list[str] = []
+    previous_end: int | None = None
+    for feature, keep in zip(features, mask):
+        if keep:
+            if previous_end is not None:
+                pieces.append(prompt[previous_end : feature.start] or " ")
+            pieces.append(feature.text)
+        if keep or previous_end is not None:
+            # The separator before the next kept word is the whitespace just before it.
+            previous_end = feature.end
+    return "".join(pieces)
