@@ -17,6 +17,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from ..errors import ConfigError
 from ..registry import Registry
 from ..types import Generation, GenerationParams
 
@@ -62,5 +63,7 @@ def backend_names() -> list[str]:
 
 def create_backend(name: str, **options: Any) -> Backend:
     """Build backend `name` with its options (model, base_url, ...); unknown names raise ConfigError."""
+    if name not in backend_names():
+        raise ConfigError(f"unknown backend {name!r} (known: {', '.join(backend_names())})")
     _load(name)
     return BACKENDS.get(name)(**options)

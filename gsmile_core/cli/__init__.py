@@ -1,0 +1,74 @@
+"""The `gsmile` command: a thin front end over the core.
+
+Each sub-command lives in its own module exposing `add_parser(subparsers)` and `run(args) ->
+int`; `COMMANDS` lists them. Every failure the user can cause or meet (bad options, empty prompt,
+missing resource, provider fault) ends as one line on stderr — `gsmile: error: ...` — and a
+non-zero exit code (2 for bad input, 1 for everything else), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import Cancelled, ConfigError, GsmileError
+
+# module names under gsmile_core.cli, in the order shown by --help
+COMMANDS = ["explain"]
+
+
+class UsageError(Exception):
+    """argparse found bad input; carries its message."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (the caller prints them) instead of usage + exit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="gsmile",
+        description="gSMILE: which words of a prompt drive an LLM's answer.",
+    )
+    parser.add_argument("--version", action="version", version=f"gsmile {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    return parser
+
+
+def fail(message: str, code: int) -> int:
+    print(f"gsmile: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return int(args.run(args) or 0)
+    except UsageError as error:
+        return fail(str(error), 2)
+    except ConfigError as error:
+        return fail(str(error), 2)
+    except Cancelled:
+        return fail("cancelled", 130)
+    except KeyboardInterrupt:
+        return fail("cancelled", 130)
+    except GsmileError as error:
+        return fail(str(error), 1)
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""`gsmile explain PROMPT`: explain one prompt and print the heatmap, tables and statistics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from ..backends import backend_names, create_backend
+from ..config import SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..errors import ConfigError
+from ..pipeline import explain
+from ..render_terminal import full_report
+from .progress import ProgressPrinter
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def kernel_width(text: str) -> float | str:
+    return "auto" if text == "auto" else number(text)
+
+
+def add_explain_options(parser: argparse.ArgumentParser) -> None:
+    """The method's options, shared by every command that runs explanations."""
+    d = ExplainConfig()
+    g = parser.add_argument_group("model")
+    g.add_argument("--backend", default="local", help=f"one of: {', '.join(backend_names())} (default: local)")
+    g.add_argument("--model", default=None, help="model name for the backend")
+    g.add_argument("--max-tokens", type=positive_int, default=d.max_tokens, help="answer length limit (default: %(default)s)")
+    g.add_argument("--temperature", type=number, default=d.temperature, help="sampling temperature (default: %(default)s, greedy)")
+    g.add_argument("--system-prompt", default=None, help="system prompt, identical for every call")
+    g.add_argument("--concurrency", type=positive_int, default=d.concurrency, help="calls in flight at once (default: %(default)s)")
+    m = parser.add_argument_group("method")
+    m.add_argument("--perturbations", "-n", type=positive_int, default=d.perturbations, help="masks, the original included (default: %(default)s)")
+    m.add_argument("--seed", type=non_negative_int, default=d.seed, help="seed of every random choice (default: %(default)s)")
+    m.add_argument("--sampler", choices=SAMPLER_NAMES, default=d.sampler, help="mask sampler (default: %(default)s)")
+    m.add_argument("--max-removed", type=positive_int, default=None, help="most words removed per mask, for --sampler local")
+    m.add_argument("--p", type=number, default=d.p, help="order of the Wasserstein distance (default: %(default)s)")
+    m.add_argument("--kernel-width", type=kernel_width, default=d.kernel_width, help="σ of the kernel, or 'auto' = median input distance (default: auto)")
+    m.add_argument("--surrogate", choices=SURROGATE_NAMES, default=d.surrogate, help="wls (weighted least squares) or bayes (Bayesian ridge) (default: %(default)s)")
+    m.add_argument("--bootstrap", type=non_negative_int, default=d.bootstrap, help="most permutation draws per p-value, 0 = off (default: %(default)s)")
+    m.add_argument("--exact-pvalues", action="store_true", help="always draw all --bootstrap splits (no early stop)")
+    m.add_argument("--alpha", type=number, default=d.alpha, help="significance level (default: %(default)s)")
+    m.add_argument("--drop-insignificant", action="store_true", help="fit only perturbations with p < alpha (the paper's rule)")
+    m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
+
+
+def config_from_args(args: argparse.Namespace) -> ExplainConfig:
+    return ExplainConfig(
+        perturbations=args.perturbations,
+        seed=args.seed,
+        sampler=args.sampler,
+        max_removed=args.max_removed,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        p=args.p,
+        kernel_width=args.kernel_width,
+        surrogate=args.surrogate,
+        bootstrap=args.bootstrap,
+        alpha=args.alpha,
+        drop_insignificant=args.drop_insignificant,
+        exact_pvalues=args.exact_pvalues,
+        concurrency=args.concurrency,
+        max_words=args.max_words,
+        system_prompt=args.system_prompt,
+    )
+
+
+def backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options passed to the backend factory (API backends add theirs)."""
+    options: dict[str, Any] = {}
+    if args.model:
+        options["model"] = args.model
+    if args.backend == "local":
+        options["parallel"] = args.concurrency
+    return options
+
+
+def read_prompt(value: str) -> str:
+    if value == "-":
+        return sys.stdin.read()
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "explain",
+        help="explain which words of a prompt drive the answer",
+        description="Explain which words of PROMPT drive the model's answer (gSMILE).",
+    )
+    parser.add_argument("prompt", help="the prompt to explain, or - to read it from stdin")
+    add_explain_options(parser)
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    prompt = read_prompt(args.prompt)
+    # Validate the prompt before loading any model.
+    from ..pipeline import prepare_prompt
+
+    prepare_prompt(prompt, config)
+    if args.json and args.json != "-":
+        target = Path(args.json)
+        if target.parent and not target.parent.exists():
+            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+    backend = create_backend(args.backend, **backend_options(args))
+    err = Console(stderr=True)
+    with ProgressPrinter(err, enabled=not args.quiet) as progress:
+        explanation = asyncio.run(_explain(prompt, backend, config, progress))
+    payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
+    if args.json == "-":
+        print(payload)
+        return 0
+    if args.json:
+        _write_atomic(Path(args.json), payload + "\n")
+    Console().print(full_report(explanation))
+    return 0
+
+
+async def _explain(prompt, backend, config, progress):
+    try:
+        return await explain(prompt, backend, config, on_event=progress.handle)
+    finally:
+        await backend.aclose()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        raise ConfigError(f"cannot write {path}: {error.strerror}") from None

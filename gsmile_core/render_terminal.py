@@ -1,0 +1,128 @@
+"""Terminal renderings of an `Explanation` with rich: the heatmap, the legend and the tables.
+
+Free functions, one per view, shared by the CLI (and usable by any rich-based front end).
+Every piece of prompt or answer text goes into `rich.text.Text` objects as plain text — never
+parsed as markup — and was sanitised by the core already.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .types import Explanation
+
+LEGEND = (
+    "score = -θ (minus the surrogate coefficient). Positive (red): keeping the word holds the "
+    "answer near the original; removing it moves the answer. Negative (blue): keeping the word "
+    "moves the answer away. Colour strength is |score| relative to the largest."
+)
+
+POSITIVE_RGB = (214, 39, 40)
+NEGATIVE_RGB = (31, 119, 180)
+
+
+def score_colour(score: float, scale: float) -> str:
+    """A background colour from white to red (positive) or blue (negative)."""
+    strength = 0.0 if scale <= 0 else min(abs(score) / scale, 1.0)
+    target = POSITIVE_RGB if score >= 0 else NEGATIVE_RGB
+    r, g, b = (round(255 + (c - 255) * strength) for c in target)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heatmap(explanation: Explanation) -> Text:
+    """The prompt re-drawn with each word on its importance colour (original spacing kept)."""
+    scale = max((abs(a) for a in explanation.attributions), default=0.0)
+    text = Text()
+    cursor = 0
+    for feature, score in zip(explanation.features, explanation.attributions):
+        text.append(explanation.prompt[cursor : feature.start])
+        strength = 0.0 if scale <= 0 else abs(score) / scale
+        foreground = "#ffffff" if strength > 0.6 else "#000000"
+        text.append(feature.text, style=f"{foreground} on {score_colour(score, scale)}")
+        cursor = feature.end
+    text.append(explanation.prompt[cursor:])
+    return text
+
+
+def legend() -> Text:
+    return Text(LEGEND, style="dim")
+
+
+def word_table(explanation: Explanation, limit: int | None = None) -> Table:
+    """Words by importance, with p-value support and posterior std where available."""
+    table = Table(title="Words by importance", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("word")
+    table.add_column("position", justify="right")
+    table.add_column("score", justify="right")
+    has_std = explanation.attribution_std is not None
+    if has_std:
+        table.add_column("posterior std", justify="right")
+    table.add_column("perturbations without it", justify="right")
+    table.add_column("of them p < α", justify="right")
+    alpha = explanation.config.get("alpha", 0.05)
+    scale = max((abs(a) for a in explanation.attributions), default=0.0)
+    for rank, (feature, score) in enumerate(explanation.ranked()[:limit], start=1):
+        without = [p for p in explanation.perturbations if not p.mask[feature.index]]
+        tested = [p for p in without if p.p_value is not None]
+        significant = sum(1 for p in tested if p.p_value < alpha)
+        row = [
+            str(rank),
+            Text(feature.text, style=f"on {score_colour(score, scale)}"),
+            str(feature.index + 1),
+            f"{score:+.4f}",
+        ]
+        if has_std:
+            row.append(f"{explanation.attribution_std[feature.index]:.4f}")
+        row += [str(len(without)), f"{significant}/{len(tested)}" if tested else "-"]
+        table.add_row(*row)
+    return table
+
+
+def fidelity_table(explanation: Explanation) -> Table:
+    """The six fidelity figures of the paper (eqs. 16-22)."""
+    f = explanation.fidelity
+    table = Table(title="Fidelity of the surrogate (paper eqs. 17-22)", title_justify="left")
+    for name in ("WMSE", "R²_w", "adj. R²_w", "WMAE", "mean-L1", "mean-L2"):
+        table.add_column(name, justify="right")
+    values = (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)
+    table.add_row(*("n/a" if v is None else f"{v:.4f}" for v in values))
+    return table
+
+
+def run_summary(explanation: Explanation) -> Text:
+    e = explanation
+    significant, tested = e.significant_counts()
+    lines = [
+        f"backend {e.provenance.backend} · model {e.provenance.model}",
+        f"{len(e.perturbations)} perturbations ({e.unique_prompts} unique prompts"
+        + (", all masks enumerated" if e.extras.get("enumerated") else "")
+        + f") · {e.model_calls} model calls · {e.cache_hits} cache hits",
+        f"kernel width σ = {e.kernel_width:.4f} · effective sample size {e.effective_sample_size:.1f} "
+        f"of {sum(1 for p in e.perturbations if p.used_in_fit)}",
+    ]
+    if tested:
+        lines.append(
+            f"p < {e.config.get('alpha', 0.05)}: {significant} of {tested} perturbations "
+            f"(permutation test, up to {e.config.get('bootstrap')} draws each)"
+            + (f" · {e.dropped_insignificant} left out of the fit" if e.dropped_insignificant else "")
+        )
+    t = e.timing
+    lines.append(
+        f"time: {t.total_s:.1f} s total · {t.model_s:.1f} s in the model · "
+        f"{t.pvalues_s:.2f} s p-values after generation"
+    )
+    return Text("\n".join(lines), style="dim")
+
+
+def full_report(explanation: Explanation) -> Group:
+    answer = Text("Original answer\n", style="bold")
+    answer.append(explanation.original_output, style="")
+    heading = Text("Prompt heatmap", style="bold")
+    parts = [answer, Text(""), heading, heatmap(explanation), legend(), Text("")]
+    parts += [word_table(explanation), fidelity_table(explanation), run_summary(explanation)]
+    for warning in explanation.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    return Group(*parts)
