@@ -1,0 +1,21 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# `tests/` on sys.path so test modules can `from fakes import FakeProviderServer, Fault`.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakes import FakeProviderServer  # noqa: E402
+
+
+@pytest.fixture
+def provider_server() -> Iterator[FakeProviderServer]:
+    """A fresh fake LLM provider on 127.0.0.1 (OpenAI, Anthropic, Together wire formats)."""
+    with FakeProviderServer() as server:
+        yield server
