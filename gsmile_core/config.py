@@ -16,7 +16,7 @@ from .types import GenerationParams
 
 DEFAULT_MAX_WORDS = 300
 
-SURROGATE_NAMES = ("wls", "bayes")
+SURROGATE_NAMES = ("wls", "bayes", "lime")
 SAMPLER_NAMES = ("bernoulli", "uniform-count", "local")
 
 
@@ -49,12 +49,20 @@ class ExplainConfig:
     concurrency: int = 8
     max_words: int = DEFAULT_MAX_WORDS
     system_prompt: str | None = None
+    # The call engine (gsmile_core.calls): sampling, retries, pacing and budgets.
+    samples_per_prompt: int = 1
+    max_attempts: int = 5
+    call_timeout: float = 120.0
+    requests_per_minute: float | None = None
+    max_calls: int | None = None
+    max_cost: float | None = None
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
         _positive_int("max-tokens", self.max_tokens)
         _positive_int("concurrency", self.concurrency)
         _positive_int("max-words", self.max_words)
+        _check_engine(self)
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0:
@@ -83,6 +91,7 @@ class ExplainConfig:
                 )
         elif not _finite(self.kernel_width) or self.kernel_width <= 0:
             raise ConfigError(f"--kernel-width must be 'auto' or a positive number, got {self.kernel_width!r}")
+        _check_parts(self)
 
     def generation_params(self) -> GenerationParams:
         return GenerationParams(
@@ -102,6 +111,63 @@ class ExplainConfig:
     def from_dict(cls, data: dict[str, Any]) -> ExplainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _check_engine(config: ExplainConfig) -> None:
+    """The call engine's knobs: sampling needs a temperature, limits must be positive."""
+    _positive_int("samples-per-prompt", config.samples_per_prompt)
+    _positive_int("max-attempts", config.max_attempts)
+    if config.samples_per_prompt > 1 and not config.temperature > 0:
+        raise ConfigError(
+            f"--samples-per-prompt {config.samples_per_prompt} needs --temperature > 0 "
+            "(at temperature 0 every sample is the same answer)"
+        )
+    if not _finite(config.call_timeout) or config.call_timeout <= 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {config.call_timeout!r}")
+    if config.requests_per_minute is not None and (
+        not _finite(config.requests_per_minute) or config.requests_per_minute <= 0
+    ):
+        raise ConfigError(f"--rpm must be a positive number, got {config.requests_per_minute!r}")
+    if config.max_calls is not None:
+        _positive_int("max-calls", config.max_calls)
+    if config.max_cost is not None and (not _finite(config.max_cost) or config.max_cost < 0):
+        raise ConfigError(f"--max-cost must be a number of US dollars >= 0, got {config.max_cost!r}")
+
+
+def _check_parts(config: ExplainConfig) -> None:
+    """Distances and embedders are looked up in their registries (imported here, not at module
+    load, so reading a config does not load POT or scipy)."""
+    from .distances import DISTANCES
+    from .embed import EMBEDDERS
+
+    for option, name in (("input-distance", config.input_distance), ("output-distance", config.output_distance)):
+        if name not in DISTANCES:
+            raise ConfigError(f"unknown --{option} {name!r} (known: {', '.join(DISTANCES.names())})")
+    if config.embedder not in EMBEDDERS:
+        raise ConfigError(f"unknown --embedder {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})")
+
+
+# Named configurations, one flag away (`--preset NAME`): each pins the listed fields and leaves
+# the rest at their defaults or at what the user set explicitly. "paper" is the configuration of
+# the gSMILE paper (Bernoulli(0.5) masks, WMD on both sides, weighted least squares, kernel width
+# from the distance scale), kept reproducible whatever the plain defaults become.
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {
+        "sampler": "bernoulli",
+        "input_distance": "wmd",
+        "output_distance": "wmd",
+        "surrogate": "wls",
+        "kernel_width": "auto",
+        "embedder": "glove",
+    },
+}
+
+
+def preset_config(name: str, **overrides: Any) -> ExplainConfig:
+    """The config of preset `name`, with `overrides` applied on top."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r} (known: {', '.join(sorted(PRESETS))})")
+    return ExplainConfig(**{**PRESETS[name], **overrides})
 
 
 def _finite(value: object) -> bool:

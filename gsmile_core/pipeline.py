@@ -22,7 +22,9 @@ import numpy as np
 
 from . import __version__
 from .backends.base import Backend
-from .calls import CallEngine
+from .audit import AuditLog
+from .cache import ResponseCache
+from .sampling import engine_for, generate_answers
 from .config import ExplainConfig
 from .cpu import available_cores
 from .distances import DISTANCES
@@ -34,7 +36,7 @@ from .perturb import make_masks
 from .sanitize import strip_unsafe
 from .segment import apply_mask, split_words
 from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, permutation_test
-from .surrogate import fit_surrogate
+from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
 
 
@@ -71,8 +73,16 @@ async def explain(
     backend: Backend,
     config: ExplainConfig | None = None,
     on_event: EventHandler = ignore,
+    *,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    audit: AuditLog | None = None,
 ) -> Explanation:
-    """Explain which words of `prompt` drive `backend`'s answer."""
+    """Explain which words of `prompt` drive `backend`'s answer.
+
+    `cache`: answers already stored are not asked again, new ones are stored as they arrive
+    (`refresh` asks again and overwrites); `audit`: every request/response is written to it.
+    """
     config = config or ExplainConfig()
     started = time.perf_counter()
     clean, features = prepare_prompt(prompt, config)
@@ -86,12 +96,11 @@ async def explain(
     if len(features) == 1:
         warn("a one-word prompt has no perturbation but the original: every score is 0")
 
-    engine = CallEngine(
-        backend, config.generation_params(), concurrency=config.concurrency, on_event=on_event
-    )
+    engine = engine_for(backend, config, on_event, cache=cache, refresh=refresh, audit=audit)
     analysis = _AnswerAnalysis(config, original_prompt_text=texts[0])
     try:
-        answers, call_stats = await engine.generate_all(texts, on_answer=analysis.answer_arrived)
+        sampled = await generate_answers(engine, texts, config.samples_per_prompt, analysis.answer_arrived)
+        answers, call_stats = sampled.answers, sampled.stats
         model_seconds = call_stats.seconds
         original_output = answers[texts[0]].text
         outputs = [answers[t].text for t in texts]
@@ -119,12 +128,17 @@ async def explain(
 
     t0 = time.perf_counter()
     on_event(StageStarted("fit", 1))
-    sigma = (
-        auto_kernel_width(deltas_in)
-        if config.kernel_width == "auto"
-        else float(config.kernel_width)
-    )
-    weights = gaussian_kernel(deltas_in, sigma)
+    if config.surrogate == "lime":
+        # LIME's own kernel on the masks (see surrogate.py): the baseline ignores δ and σ.
+        sigma = LIME_KERNEL_WIDTH
+        weights = lime_weights(np.asarray(masks, dtype=float))
+    else:
+        sigma = (
+            auto_kernel_width(deltas_in)
+            if config.kernel_width == "auto"
+            else float(config.kernel_width)
+        )
+        weights = gaussian_kernel(deltas_in, sigma)
     used = np.ones(len(masks), dtype=bool)
     if config.drop_insignificant and config.bootstrap > 0:
         for j, p_value in enumerate(p_values):

@@ -12,7 +12,9 @@ from typing import Any
 from rich.console import Console
 
 from ..backends import backend_names, create_backend
-from ..config import SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..distances import DISTANCES
+from ..embed import EMBEDDERS
 from ..errors import ConfigError
 from ..pipeline import explain
 from ..render_terminal import full_report
@@ -63,11 +65,15 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m = parser.add_argument_group("method")
     m.add_argument("--perturbations", "-n", type=positive_int, default=d.perturbations, help="masks, the original included (default: %(default)s)")
     m.add_argument("--seed", type=non_negative_int, default=d.seed, help="seed of every random choice (default: %(default)s)")
-    m.add_argument("--sampler", choices=SAMPLER_NAMES, default=d.sampler, help="mask sampler (default: %(default)s)")
+    m.add_argument("--preset", choices=sorted(PRESETS), default=None, help="pin a named configuration; 'paper' = the paper's (bernoulli masks, wmd both sides, wls, auto kernel); explicit flags still win")
+    m.add_argument("--sampler", choices=SAMPLER_NAMES, default=None, help=f"mask sampler (default: {d.sampler})")
     m.add_argument("--max-removed", type=positive_int, default=None, help="most words removed per mask, for --sampler local")
     m.add_argument("--p", type=number, default=d.p, help="order of the Wasserstein distance (default: %(default)s)")
-    m.add_argument("--kernel-width", type=kernel_width, default=d.kernel_width, help="σ of the kernel, or 'auto' = median input distance (default: auto)")
-    m.add_argument("--surrogate", choices=SURROGATE_NAMES, default=d.surrogate, help="wls (weighted least squares) or bayes (Bayesian ridge) (default: %(default)s)")
+    m.add_argument("--kernel-width", type=kernel_width, default=None, help=f"σ of the kernel, or 'auto' = median input distance (default: {d.kernel_width})")
+    m.add_argument("--surrogate", choices=SURROGATE_NAMES, default=None, help=f"wls (weighted least squares), bayes (Bayesian ridge, with credible intervals) or lime (LIME's mask kernel and ridge, a baseline) (default: {d.surrogate})")
+    m.add_argument("--embedder", choices=EMBEDDERS.names(), default=None, help=f"word vectors for the distances (default: {d.embedder})")
+    m.add_argument("--input-distance", choices=DISTANCES.names(), default=None, help=f"distance between prompts, for the kernel (default: {d.input_distance})")
+    m.add_argument("--output-distance", choices=DISTANCES.names(), default=None, help=f"distance between answers, the regression target (default: {d.output_distance})")
     m.add_argument("--bootstrap", type=non_negative_int, default=d.bootstrap, help="most permutation draws per p-value, 0 = off (default: %(default)s)")
     m.add_argument("--exact-pvalues", action="store_true", help="always draw all --bootstrap splits (no early stop)")
     m.add_argument("--alpha", type=number, default=d.alpha, help="significance level (default: %(default)s)")
@@ -75,17 +81,30 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
 
 
+# Options a preset may pin: left at None by argparse so an explicit flag can be told apart.
+PRESETTABLE = ("sampler", "kernel_width", "surrogate", "embedder", "input_distance", "output_distance")
+
+
+def presettable_values(args: argparse.Namespace) -> dict[str, Any]:
+    """Explicit flag > the preset's value > ExplainConfig's default, for each presettable option."""
+    defaults = ExplainConfig()
+    preset = PRESETS.get(getattr(args, "preset", None) or "", {})
+    values = {}
+    for name in PRESETTABLE:
+        explicit = getattr(args, name, None)
+        values[name] = explicit if explicit is not None else preset.get(name, getattr(defaults, name))
+    return values
+
+
 def config_from_args(args: argparse.Namespace) -> ExplainConfig:
     return ExplainConfig(
+        **presettable_values(args),
         perturbations=args.perturbations,
         seed=args.seed,
-        sampler=args.sampler,
         max_removed=args.max_removed,
         max_tokens=args.max_tokens,
         temperature=args.temperature,
         p=args.p,
-        kernel_width=args.kernel_width,
-        surrogate=args.surrogate,
         bootstrap=args.bootstrap,
         alpha=args.alpha,
         drop_insignificant=args.drop_insignificant,
