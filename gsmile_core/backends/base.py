@@ -6,7 +6,7 @@ caching and budgets live in the call engine (`gsmile_core.calls`), the same for 
 Contract of `generate(prompt, params)`:
 - returns a `Generation` whose `text` is the raw answer (the engine sanitises it);
 - raises `BackendError` with a `kind` (auth, rate_limit, server, timeout, bad_response,
-  connection, unavailable, context_length) and a one-line message naming the provider; never
+  connection, unavailable, context_length, bad_request, quota) and a one-line message naming the provider; never
   lets a provider SDK's exception escape, and never puts a key in a message;
 - must be safe to call concurrently from one event loop.
 """
@@ -44,6 +44,10 @@ BACKENDS: Registry[BackendFactory] = Registry("backend")
 _BACKEND_MODULES = {
     "local": "gsmile_core.backends.local",
     "fake": "gsmile_core.backends.fake",
+    "openai": "gsmile_core.backends.openai_api",
+    "anthropic": "gsmile_core.backends.anthropic_api",
+    "together": "gsmile_core.backends.together_api",
+    "openai-compatible": "gsmile_core.backends.openai_compatible",
 }
 
 

@@ -393,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _success(self, path: str, body: dict[str, Any], prompt: str) -> dict[str, Any]:
         provider = self.provider
         words = rule_answer(prompt).split()
-        max_tokens = body.get("max_tokens")
+        max_tokens = body.get("max_tokens", body.get("max_completion_tokens"))
         finish = "stop"
         if isinstance(max_tokens, int) and 0 < max_tokens < len(words):
             words, finish = words[:max_tokens], "length"
