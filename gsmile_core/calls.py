@@ -125,6 +125,16 @@ def sample_seed(seed: int, sample: int) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+def params_for_sample(params: GenerationParams, sample: int) -> GenerationParams:
+    """The generation parameters of sample `sample` (its own request seed)."""
+    return params if sample == 0 else replace(params, seed=sample_seed(params.seed, sample))
+
+
+def job_key(identity: CallIdentity, params: GenerationParams, job: CallJob) -> str:
+    """The response-cache key of one job."""
+    return cache_key(identity, params_for_sample(params, job.sample), job.prompt, job.sample)
+
+
 def one_line(text: str, limit: int = 300) -> str:
     line = re.sub(r"\s+", " ", strip_unsafe(str(text))).strip()
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -203,12 +213,10 @@ class CallEngine:
 
     # -- planning ------------------------------------------------------------------------------
     def params_for(self, sample: int) -> GenerationParams:
-        if sample == 0:
-            return self.params
-        return replace(self.params, seed=sample_seed(self.params.seed, sample))
+        return params_for_sample(self.params, sample)
 
     def key_for(self, job: CallJob) -> str:
-        return cache_key(self.identity, self.params_for(job.sample), job.prompt, job.sample)
+        return job_key(self.identity, self.params, job)
 
     def estimated_cost(self, job: CallJob) -> float:
         """Worst-case cost of one call: estimated input tokens, output at max_tokens."""

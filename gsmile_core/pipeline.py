@@ -116,6 +116,10 @@ async def explain(
         original_prompt_vec, original_output_vec = prompt_vectors[clean], output_vectors[original_output]
         deltas = np.array([output_distance(original_output_vec, output_vectors[o], config.p) for o in outputs])
         deltas_in = np.array([input_distance(original_prompt_vec, prompt_vectors[t], config.p) for t in texts])
+        noise_floor = None
+        if sampled.noise_set is not None:
+            noise_vec = await analysis._embedding(sampled.noise_set.text)
+            noise_floor = float(output_distance(original_output_vec, noise_vec, config.p))
         distance_seconds = time.perf_counter() - t0
         out_of_vocabulary = sum(len(v.out_of_vocabulary) for v in output_vectors.values())
         _warn_empty_bags(original_output_vec, output_vectors, outputs, warn)
@@ -215,6 +219,8 @@ async def explain(
             "enumerated": enumerated,
             "pvalue_draws_total": int(sum(d for d in draws if d)),
             "backend": backend.describe(),
+            "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
+            **_sampling_extras(config, sampled, deltas, noise_floor, warn),
         },
     )
     on_event(Finished(total))
@@ -322,6 +328,27 @@ class _AnswerAnalysis:
         p_values = [None if results[o] is None else results[o].p_value for o in outputs]
         draws = [None if results[o] is None else results[o].draws for o in outputs]
         return p_values, draws
+
+
+def _sampling_extras(config, sampled, deltas, noise_floor, warn) -> dict:
+    """With k samples per prompt: the k answers of each prompt and the sampling-noise floor."""
+    if config.samples_per_prompt == 1:
+        return {}
+    below = int(np.sum(deltas[1:] <= noise_floor)) if noise_floor is not None else 0
+    if noise_floor is not None and len(deltas) > 1 and below * 2 > len(deltas) - 1:
+        warn(
+            f"{below} of {len(deltas) - 1} perturbations moved the answer no more than sampling "
+            f"noise does (noise floor {noise_floor:.4f}): most of the movement may be chance"
+        )
+    return {
+        "sampling": {
+            "samples_per_prompt": config.samples_per_prompt,
+            "noise_floor": noise_floor,
+            "perturbations_within_noise": below,
+            "original_samples": list(sampled.samples[next(iter(sampled.samples))]),
+            "noise_samples": list(sampled.noise_samples),
+        }
+    }
 
 
 def _warn_empty_bags(original, vectors, outputs, warn) -> None:

@@ -109,6 +109,19 @@ def run_summary(explanation: Explanation) -> Text:
             f"(permutation test, up to {e.config.get('bootstrap')} draws each)"
             + (f" · {e.dropped_insignificant} left out of the fit" if e.dropped_insignificant else "")
         )
+    sampling = e.extras.get("sampling")
+    if sampling and sampling.get("noise_floor") is not None:
+        lines.append(
+            f"{sampling['samples_per_prompt']} samples per prompt · sampling-noise floor "
+            f"{sampling['noise_floor']:.4f} (distance between two independent sample sets of the "
+            f"original prompt) · {sampling.get('perturbations_within_noise', 0)} perturbations within it"
+        )
+    calls = e.extras.get("calls") or {}
+    if calls.get("retries") or calls.get("cost_usd"):
+        lines.append(
+            f"{calls.get('retries', 0)} retries"
+            + (f" · about ${calls['cost_usd']:.4f} spent" if calls.get("cost_usd") else "")
+        )
     t = e.timing
     lines.append(
         f"time: {t.total_s:.1f} s total · {t.model_s:.1f} s in the model · "

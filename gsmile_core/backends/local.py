@@ -80,6 +80,7 @@ def _engine(parallel: int) -> _Engine:
 @BACKENDS.register("local", "SmolLM2-135M-Instruct on llama.cpp, offline (default)")
 class LocalBackend:
     name = "local"
+    default_model = MODEL_NAME  # read without instantiating (dry runs, cache keys)
 
     def __init__(self, model: str | None = None, parallel: int = 8, **_: Any) -> None:
         if model not in (None, "", MODEL_NAME, "smollm2"):

@@ -16,8 +16,17 @@ from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..distances import DISTANCES
 from ..embed import EMBEDDERS
 from ..errors import ConfigError
+from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain
 from ..render_terminal import full_report
+from .engine_options import (
+    add_engine_options,
+    check_budget,
+    engine_config_values,
+    open_audit,
+    open_cache,
+    print_dry_run,
+)
 from .progress import ProgressPrinter
 
 
@@ -79,6 +88,7 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--alpha", type=number, default=d.alpha, help="significance level (default: %(default)s)")
     m.add_argument("--drop-insignificant", action="store_true", help="fit only perturbations with p < alpha (the paper's rule)")
     m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
+    add_engine_options(parser)
 
 
 # Options a preset may pin: left at None by argparse so an explicit flag can be told apart.
@@ -112,6 +122,7 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
         concurrency=args.concurrency,
         max_words=args.max_words,
         system_prompt=args.system_prompt,
+        **engine_config_values(args),
     )
 
 
@@ -142,6 +153,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    out.add_argument("--dry-run", action="store_true", help="print every perturbed prompt, the call count, tokens and estimated cost; call nothing")
     parser.set_defaults(run=run)
 
 
@@ -156,10 +168,30 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.json)
         if target.parent and not target.parent.exists():
             raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
-    backend = create_backend(args.backend, **backend_options(args))
-    err = Console(stderr=True)
-    with ProgressPrinter(err, enabled=not args.quiet) as progress:
-        explanation = asyncio.run(_explain(prompt, backend, config, progress))
+    cache = open_cache(args)
+    try:
+        if args.dry_run or config.max_calls is not None or config.max_cost is not None:
+            # Planned without building the backend: no model loaded, no key read, no call.
+            identity = static_identity(args.backend, backend_options(args))
+            plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
+            if args.dry_run:
+                print_dry_run(plan)
+                return 0
+            check_budget(plan, config)
+        audit = open_audit(args)
+        try:
+            backend = create_backend(args.backend, **backend_options(args))
+            err = Console(stderr=True)
+            with ProgressPrinter(err, enabled=not args.quiet) as progress:
+                explanation = asyncio.run(
+                    _explain(prompt, backend, config, progress, cache=cache, refresh=args.refresh, audit=audit)
+                )
+        finally:
+            if audit is not None:
+                audit.close()
+    finally:
+        if cache is not None:
+            cache.close()
     payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
     if args.json == "-":
         print(payload)
@@ -170,9 +202,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _explain(prompt, backend, config, progress):
+async def _explain(prompt, backend, config, progress, **engine):
     try:
-        return await explain(prompt, backend, config, on_event=progress.handle)
+        return await explain(prompt, backend, config, on_event=progress.handle, **engine)
     finally:
         await backend.aclose()
 

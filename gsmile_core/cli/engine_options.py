@@ -1,0 +1,169 @@
+"""The call engine's command-line options, shared by every command that calls a model.
+
+Kept apart from `explain.py` so other commands (compare, batch runs) add the same flags with one
+call: sampling (`--samples-per-prompt`), retries and pacing (`--max-attempts`, `--timeout`,
+`--rpm`), budgets (`--max-calls`, `--max-cost`), the response cache (`--cache-dir`, `--no-cache`,
+`--refresh`) and the audit trail (`--audit-dir`). Also renders a dry run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..audit import AuditLog
+from ..cache import ResponseCache, default_cache_dir
+from ..calls import BudgetExceeded
+from ..config import ExplainConfig
+from ..dryrun import DryRunPlan
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _dollars(text: str) -> float:
+    try:
+        value = float(text.lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount in US dollars, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected an amount in US dollars >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    d = ExplainConfig()
+    g = parser.add_argument_group("calls, cache and budget")
+    g.add_argument("--samples-per-prompt", type=_positive_int, default=d.samples_per_prompt, metavar="K",
+                   help="answers drawn per prompt; the answer is their pooled words (needs --temperature > 0) (default: %(default)s)")
+    g.add_argument("--max-attempts", type=_positive_int, default=d.max_attempts,
+                   help="tries per call before giving up on a transient fault (default: %(default)s)")
+    g.add_argument("--timeout", type=_positive_number, default=d.call_timeout, metavar="SECONDS",
+                   help="longest wait for one answer (default: %(default)s)")
+    g.add_argument("--rpm", type=_positive_number, default=None, metavar="N",
+                   help="at most N requests per minute to the provider (default: no limit)")
+    g.add_argument("--max-calls", type=_positive_int, default=None, metavar="N",
+                   help="refuse to start, or stop cleanly, rather than make more than N model calls")
+    g.add_argument("--max-cost", type=_dollars, default=None, metavar="USD",
+                   help="refuse to start, or stop cleanly, rather than spend more than USD (estimated)")
+    g.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help=f"response cache folder (default: $GSMILE_CACHE_DIR or {default_cache_dir()})")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    g.add_argument("--refresh", action="store_true", help="ask the model again and overwrite cached answers")
+    g.add_argument("--audit-dir", default=None, metavar="DIR",
+                   help="write every request and response as JSON lines into DIR (never a key)")
+
+
+def engine_config_values(args: argparse.Namespace) -> dict[str, Any]:
+    """ExplainConfig fields from the engine flags (defaults when a command lacks them)."""
+    d = ExplainConfig()
+    return {
+        "samples_per_prompt": getattr(args, "samples_per_prompt", d.samples_per_prompt),
+        "max_attempts": getattr(args, "max_attempts", d.max_attempts),
+        "call_timeout": getattr(args, "timeout", d.call_timeout),
+        "requests_per_minute": getattr(args, "rpm", None),
+        "max_calls": getattr(args, "max_calls", None),
+        "max_cost": getattr(args, "max_cost", None),
+    }
+
+
+def open_cache(args: argparse.Namespace) -> ResponseCache | None:
+    if getattr(args, "no_cache", False):
+        if getattr(args, "refresh", False):
+            from ..errors import ConfigError
+
+            raise ConfigError("--refresh and --no-cache contradict each other: pick one")
+        return None
+    return ResponseCache(getattr(args, "cache_dir", None))
+
+
+def open_audit(args: argparse.Namespace) -> AuditLog | None:
+    directory = getattr(args, "audit_dir", None)
+    return None if directory is None else AuditLog(directory)
+
+
+def check_budget(plan: DryRunPlan, config: ExplainConfig) -> None:
+    """Refuse before loading any model when the planned calls exceed --max-calls/--max-cost."""
+    if config.max_calls is not None and plan.calls_needed > config.max_calls:
+        raise BudgetExceeded(
+            f"this run needs {plan.calls_needed} model calls ({plan.calls_cached} more answers are cached) "
+            f"but --max-calls is {config.max_calls}: raise it or use fewer --perturbations"
+        )
+    if config.max_cost is not None:
+        cost = plan.estimate.cost
+        if cost is None:
+            raise BudgetExceeded(
+                f"no price is known for {plan.identity.provider} model {plan.identity.model!r}, so "
+                "--max-cost cannot be enforced: add it to your prices file or drop --max-cost"
+            )
+        if cost > config.max_cost:
+            raise BudgetExceeded(
+                f"this run may cost up to ${cost:.4f} ({plan.calls_needed} calls) but --max-cost is "
+                f"${config.max_cost:.4f}: raise it, lower --max-tokens or use fewer --perturbations"
+            )
+
+
+def render_dry_run(plan: DryRunPlan) -> Group:
+    """Every perturbed prompt with its mask, then the counts, tokens and cost."""
+    table = Table(title="Perturbed prompts (dry run: nothing was sent)", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("mask")
+    table.add_column("prompt")
+    table.add_column("status")
+    k = plan.samples_per_prompt
+    for index, item in enumerate(plan.prompts):
+        mask = "".join(str(bit) for bit in item.mask)
+        if item.duplicate:
+            status = "duplicate (asked once)"
+        elif item.cached_samples:
+            status = f"cached {item.cached_samples}" + (f" of {2 * k if index == 0 and k > 1 else k}" if k > 1 else "")
+        else:
+            status = "to ask"
+        table.add_row(str(index), mask, Text(item.prompt), status)
+    identity = plan.identity
+    estimate = plan.estimate
+    where = f" at {identity.base_url}" if identity.base_url else ""
+    lines = [
+        f"backend {identity.provider} · model {identity.model or '(default)'}{where}",
+        f"{len(plan.prompts)} perturbations · {plan.unique_prompts} unique prompts"
+        + (f" × {k} samples (+{k} for the noise floor)" if k > 1 else ""),
+        f"{plan.calls_total} calls · {plan.calls_cached} already cached · {plan.calls_needed} to make",
+        f"estimated tokens for the calls to make: {estimate.input_tokens} input (approx.) · "
+        f"{estimate.output_tokens} output at most ({plan.max_tokens} per call)",
+    ]
+    if estimate.price is None:
+        lines.append(
+            f"estimated cost: unknown (no price for {identity.provider} model {identity.model!r}; "
+            "add one to your prices file)"
+        )
+    else:
+        lines.append(
+            f"estimated cost: at most ${estimate.cost:.4f} "
+            f"(${estimate.price.input:g} / ${estimate.price.output:g} per million input/output tokens)"
+        )
+    return Group(table, Text("\n".join(lines)))
+
+
+def print_dry_run(plan: DryRunPlan, console: Console | None = None) -> None:
+    (console or Console()).print(render_dry_run(plan))

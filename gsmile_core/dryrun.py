@@ -1,0 +1,129 @@
+"""A dry run: everything a run would send, what it would cost, and no call at all.
+
+Why: before spending money on a paid API an auditor wants to see every perturbed prompt (with
+the mask that made it), how many calls that is after de-duplication and the cache, and an
+estimate of tokens and dollars. Nothing here builds a backend — no model is loaded, no key is
+read, no connection is opened; the backend's identity (model, base URL) is worked out from its
+registered class, so the cache can still say which answers are already stored.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from .backends.base import BACKENDS, _load, backend_names
+from .cache import CallIdentity, ResponseCache
+from .calls import CallJob, job_key
+from .config import ExplainConfig
+from .errors import ConfigError
+from .pipeline import plan_perturbations, prepare_prompt
+from .pricing import CostEstimate, estimate_input_tokens, find_price
+from .sampling import plan_jobs
+
+
+def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
+    """The identity a backend would have, read from its class without instantiating it.
+
+    A backend class may declare `default_model` / `default_base_url`; otherwise the defaults of
+    its constructor's `model` / `base_url` parameters are used.
+    """
+    if backend not in backend_names():
+        raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(backend_names())})")
+    _load(backend)
+    factory = BACKENDS.get(backend)
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+
+    def default(name: str) -> Any:
+        declared = getattr(factory, f"default_{name}", None)
+        if declared is not None:
+            return declared
+        parameter = parameters.get(name)
+        if parameter is not None and parameter.default is not inspect.Parameter.empty:
+            return parameter.default
+        return None
+
+    model = options.get("model") or default("model") or ""
+    base_url = options.get("base_url") or default("base_url")
+    api = options.get("api") or default("api")
+    return CallIdentity(
+        provider=str(getattr(factory, "name", backend)),
+        model=str(model),
+        base_url=None if base_url is None else str(base_url),
+        api=None if api is None else str(api),
+    )
+
+
+@dataclass(frozen=True)
+class PlannedPrompt:
+    mask: tuple[int, ...]
+    prompt: str
+    duplicate: bool  # the same text as an earlier mask (asked once)
+    cached_samples: int  # of this prompt's samples, how many the cache already holds
+
+
+@dataclass(frozen=True)
+class DryRunPlan:
+    identity: CallIdentity
+    prompts: tuple[PlannedPrompt, ...]
+    unique_prompts: int
+    calls_total: int  # calls without any cache
+    calls_cached: int
+    estimate: CostEstimate  # for the calls still needed
+    samples_per_prompt: int
+    max_tokens: int
+
+    @property
+    def calls_needed(self) -> int:
+        return self.calls_total - self.calls_cached
+
+
+def plan_dry_run(
+    prompt: str,
+    config: ExplainConfig,
+    identity: CallIdentity,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+) -> DryRunPlan:
+    clean, features = prepare_prompt(prompt, config)
+    masks, texts, _ = plan_perturbations(clean, features, config)
+    jobs = plan_jobs(texts, config.samples_per_prompt)
+    params = config.generation_params()
+    cached_jobs: set[CallJob] = set()
+    if cache is not None and not refresh:
+        for job in jobs:
+            if cache.get(job_key(identity, params, job)) is not None:
+                cached_jobs.add(job)
+    seen: set[str] = set()
+    planned = []
+    for mask, text in zip(masks, texts):
+        planned.append(
+            PlannedPrompt(
+                mask=mask,
+                prompt=text,
+                duplicate=text in seen,
+                cached_samples=sum(1 for j in cached_jobs if j.prompt == text),
+            )
+        )
+        seen.add(text)
+    needed = [job for job in jobs if job not in cached_jobs]
+    estimate = CostEstimate(
+        calls=len(needed),
+        input_tokens=sum(estimate_input_tokens(j.prompt, config.system_prompt) for j in needed),
+        output_tokens=len(needed) * config.max_tokens,
+        price=find_price(identity.provider, identity.model),
+    )
+    return DryRunPlan(
+        identity=identity,
+        prompts=tuple(planned),
+        unique_prompts=len(seen),
+        calls_total=len(jobs),
+        calls_cached=len(cached_jobs),
+        estimate=estimate,
+        samples_per_prompt=config.samples_per_prompt,
+        max_tokens=config.max_tokens,
+    )
