@@ -19,3 +19,12 @@ def provider_server() -> Iterator[FakeProviderServer]:
     """A fresh fake LLM provider on 127.0.0.1 (OpenAI, Anthropic, Together wire formats)."""
     with FakeProviderServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_and_prices(tmp_path_factory, monkeypatch) -> None:
+    """Every test gets its own response cache and no user price file, so no test reads answers
+    cached by another (or by the user) and none writes into ~/.cache/gsmile."""
+    scratch = tmp_path_factory.mktemp("gsmile-env")
+    monkeypatch.setenv("GSMILE_CACHE_DIR", str(scratch / "cache"))
+    monkeypatch.setenv("GSMILE_PRICES", str(scratch / "no-prices.json"))
