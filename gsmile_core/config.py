@@ -43,6 +43,8 @@ class ExplainConfig:
     alpha: float = 0.05
     drop_insignificant: bool = False
     exact_pvalues: bool = False
+    # Per-word bootstrap intervals over perturbations (gsmile_core.uncertainty); 0 = off.
+    ci_resamples: int = 200
     embedder: str = "glove"
     input_distance: str = "wmd"
     output_distance: str = "wmd"
@@ -63,6 +65,8 @@ class ExplainConfig:
         _positive_int("concurrency", self.concurrency)
         _positive_int("max-words", self.max_words)
         _check_engine(self)
+        if not isinstance(self.ci_resamples, int) or isinstance(self.ci_resamples, bool) or self.ci_resamples < 0:
+            raise ConfigError(f"--ci-resamples must be 0 (off) or a positive integer, got {self.ci_resamples!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0:

@@ -38,6 +38,7 @@ from .segment import apply_mask, split_words
 from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, permutation_test
 from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
+from .uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
 
 def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:
@@ -157,6 +158,15 @@ async def explain(
     quality = fidelity(deltas[used], fit.predictions, weights[used], len(features))
     if np.allclose(deltas, 0):
         warn("no perturbation moved the answer: every score is 0")
+    intervals = {}
+    credible = credible_intervals(fit.credible_intervals())
+    if credible is not None:
+        intervals["credible"] = credible.to_dict()
+    if config.ci_resamples > 0:
+        intervals["bootstrap"] = bootstrap_intervals(
+            config.surrogate, mask_matrix[used], deltas[used], weights[used],
+            resamples=config.ci_resamples, seed=config.seed,
+        ).to_dict()
     fit_seconds = time.perf_counter() - t0
     on_event(StepDone("fit", 1, 1))
 
@@ -218,6 +228,7 @@ async def explain(
         extras={
             "enumerated": enumerated,
             "pvalue_draws_total": int(sum(d for d in draws if d)),
+            INTERVALS_KEY: intervals,
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
             **_sampling_extras(config, sampled, deltas, noise_floor, warn),

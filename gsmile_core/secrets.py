@@ -133,20 +133,20 @@ def keyring_status() -> KeyringStatus:
     name = _backend_name(backend)
     leaves = _leaf_backends(backend)
     if not leaves:
-        return KeyringStatus(name, False, False, "no system keyring is available here (nothing to chain)")
+        return KeyringStatus(name, False, False, "no system keyring is available here: keyring found no backend to chain")
     modules = [type(b).__module__ for b in leaves]
     names = [_backend_name(b).lower() for b in leaves]
     if all(m == "keyring.backends.fail" for m in modules):
         return KeyringStatus(
             name, False, False,
-            "no system keyring is available here (keyring found no backend: usual over SSH or "
-            "without a desktop session)",
+            "no system keyring is available here: keyring found no backend, as usual over SSH or "
+            "without a desktop session",
         )
     if all(m == "keyring.backends.null" for m in modules):
         return KeyringStatus(
             name, False, False,
-            "the system keyring is disabled (keyring's null backend is selected, e.g. by "
-            "PYTHON_KEYRING_BACKEND or keyringrc.cfg)",
+            "the system keyring is disabled: keyring's null backend is selected, e.g. by "
+            "PYTHON_KEYRING_BACKEND or keyringrc.cfg",
         )
     if any("plaintext" in n or (n.startswith("keyrings.alt") and "encrypted" not in n) for n in names):
         return KeyringStatus(
@@ -269,5 +269,5 @@ def resolve_key(provider_name: str, *, environ: Mapping[str, str] | None = None,
         f"system keyring with `gsmile keys set {provider_name}`"
     )
     if keyring_problem:
-        message += f" ({keyring_problem}, so use the environment variable)"
+        message += f"; {keyring_problem}, so use the environment variable"
     raise ConfigError(message)

@@ -278,3 +278,30 @@ def completion_prompt(prompt: str, params: GenerationParams) -> str:
     if params.system_prompt:
         return f"{params.system_prompt}\n\n{prompt}"
     return prompt
+
+
+API_BACKENDS = ("openai", "anthropic", "together", "openai-compatible")
+_API_CHOICE_BACKENDS = ("openai", "openai-compatible")
+
+
+def api_backend_options(backend: str, *, base_url: str | None = None, api: str | None = None) -> dict[str, Any]:
+    """Factory options for an API backend from front-end flags: the resolved key (env → keyring),
+    the base URL and the endpoint choice. Raises ConfigError before any call when the key is
+    missing or a flag does not apply."""
+    if backend not in API_BACKENDS:
+        if base_url or api:
+            raise ConfigError(f"--base-url and --api apply to API backends ({', '.join(API_BACKENDS)}), not {backend}")
+        return {}
+    if api and backend not in _API_CHOICE_BACKENDS:
+        raise ConfigError(f"--api applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}")
+    if backend == "openai-compatible" and not base_url:
+        raise ConfigError(
+            "--backend openai-compatible needs --base-url URL (for example "
+            "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
+        )
+    options: dict[str, Any] = {"api_key": resolve_key(backend)}
+    if base_url:
+        options["base_url"] = resolve_base_url(backend, base_url)
+    if api:
+        options["api"] = api
+    return options

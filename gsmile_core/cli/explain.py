@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from ..backends import backend_names, create_backend
+from ..backends.api_common import api_backend_options
 from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..distances import DISTANCES
 from ..embed import EMBEDDERS
@@ -67,6 +68,8 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model")
     g.add_argument("--backend", default="local", help=f"one of: {', '.join(backend_names())} (default: local)")
     g.add_argument("--model", default=None, help="model name for the backend")
+    g.add_argument("--base-url", default=None, help="API base URL: required by openai-compatible, overrides the provider default otherwise")
+    g.add_argument("--api", choices=("chat", "completions"), default=None, help="openai endpoint (default: completions for instruct models, else chat)")
     g.add_argument("--max-tokens", type=positive_int, default=d.max_tokens, help="answer length limit (default: %(default)s)")
     g.add_argument("--temperature", type=number, default=d.temperature, help="sampling temperature (default: %(default)s, greedy)")
     g.add_argument("--system-prompt", default=None, help="system prompt, identical for every call")
@@ -133,6 +136,10 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
         options["model"] = args.model
     if args.backend == "local":
         options["parallel"] = args.concurrency
+    # API backends: the key resolved now (env -> keyring, one clear error if missing), base URL, endpoint.
+    options.update(
+        api_backend_options(args.backend, base_url=getattr(args, "base_url", None), api=getattr(args, "api", None))
+    )
     return options
 
 
