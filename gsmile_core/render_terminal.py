@@ -11,7 +11,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .shapley import SHAPLEY_KEY, ShapleyValues
 from .types import Explanation
+from .uncertainty import intervals_of
 
 LEGEND = (
     "score = -θ (minus the surrogate coefficient). Positive (red): keeping the word holds the "
@@ -60,6 +62,13 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
     has_std = explanation.attribution_std is not None
     if has_std:
         table.add_column("posterior std", justify="right")
+    intervals = intervals_of(explanation.extras)
+    credible, boot = intervals.get("credible"), intervals.get("bootstrap")
+    if credible is not None:
+        table.add_column(f"{credible.level:.0%} credible", justify="right", no_wrap=True)
+    if boot is not None:
+        table.add_column(f"{boot.level:.0%} bootstrap CI", justify="right", no_wrap=True)
+        table.add_column("CI ∋ 0", justify="center")
     table.add_column("perturbations without it", justify="right")
     table.add_column("of them p < α", justify="right")
     alpha = explanation.config.get("alpha", 0.05)
@@ -76,8 +85,57 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
         ]
         if has_std:
             row.append(f"{explanation.attribution_std[feature.index]:.4f}")
+        i = feature.index
+        if credible is not None:
+            row.append(_interval(credible.lower[i], credible.upper[i]))
+        if boot is not None:
+            row.append(_interval(boot.lower[i], boot.upper[i]))
+            row.append(Text("yes", style="bold yellow") if boot.crosses_zero()[i] else Text("no"))
         row += [str(len(without)), f"{significant}/{len(tested)}" if tested else "-"]
         table.add_row(*row)
+    return table
+
+
+def _interval(lower: float, upper: float) -> str:
+    return f"[{lower:+.3g}, {upper:+.3g}]"
+
+
+def interval_note(explanation: Explanation) -> Text | None:
+    """What the interval columns mean, or None when the explanation has none."""
+    intervals = intervals_of(explanation.extras)
+    lines = []
+    if "credible" in intervals:
+        lines.append("credible: Bayesian ridge's central posterior interval of the score.")
+    boot = intervals.get("bootstrap")
+    if boot is not None:
+        unsure = sum(boot.crosses_zero())
+        lines.append(
+            f"bootstrap CI: percentile interval over {boot.resamples} refits on perturbations "
+            f"resampled with replacement (seed {boot.seed}); 'yes' under 'CI ∋ 0' = the interval "
+            f"contains 0, so the "
+            f"word's sign is not reliable ({unsure} of {len(boot.lower)} words)."
+        )
+    return Text("\n".join(lines), style="dim") if lines else None
+
+
+def shapley_table(explanation: Explanation) -> Table | None:
+    """Exact Shapley values next to the surrogate's scores, when they were computed."""
+    stored = explanation.extras.get(SHAPLEY_KEY)
+    if not stored:
+        return None
+    shapley = ShapleyValues.from_dict(stored)
+    table = Table(
+        title=f"Exact Shapley values (v = -Δ over all {shapley.masks_total} masks; "
+        f"{shapley.masks_reused} answers reused, {shapley.model_calls} new calls)",
+        title_justify="left",
+    )
+    for name in ("word", "score", "rank", "Shapley φ", "Shapley rank"):
+        table.add_column(name, justify="left" if name == "word" else "right")
+    order = sorted(range(len(shapley.values)), key=lambda i: (-shapley.values[i], i))
+    shapley_rank = {i: r for r, i in enumerate(order, start=1)}
+    for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
+        i = feature.index
+        table.add_row(Text(feature.text), f"{score:+.4f}", str(rank), f"{shapley.values[i]:+.4f}", str(shapley_rank[i]))
     return table
 
 
@@ -135,7 +193,14 @@ def full_report(explanation: Explanation) -> Group:
     answer.append(explanation.original_output, style="")
     heading = Text("Prompt heatmap", style="bold")
     parts = [answer, Text(""), heading, heatmap(explanation), legend(), Text("")]
-    parts += [word_table(explanation), fidelity_table(explanation), run_summary(explanation)]
+    parts.append(word_table(explanation))
+    note = interval_note(explanation)
+    if note is not None:
+        parts.append(note)
+    shapley = shapley_table(explanation)
+    if shapley is not None:
+        parts.append(shapley)
+    parts += [fidelity_table(explanation), run_summary(explanation)]
     for warning in explanation.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     return Group(*parts)

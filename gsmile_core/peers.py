@@ -1,0 +1,102 @@
+"""The explainers gSMILE is measured against, implemented on the same backend and the same Δ.
+
+Every peer scores word i by how much the answer depends on it, measured with gSMILE's own output
+distance Δ(original answer, answer) so the comparison is about the method, not the distance:
+
+- `lime_scores`: LIME's text explainer (Ribeiro et al. 2016, `lime_text`): masks with a
+  uniformly drawn number of removed words, kernel sqrt(exp(-d²/w²)) with d = 100 × the cosine
+  distance between the mask and the all-ones mask and w = 25, ridge regression (α = 1) of the
+  target on the masks. Score = −coefficient (as in gSMILE: a word that holds the answer near the
+  original has a negative coefficient on Δ).
+- `leave_one_out`: feature ablation — score_i = Δ when word i alone is removed (d calls).
+- `shapley_sampling`: Monte-Carlo Shapley values by random permutations (Castro et al. 2009,
+  Captum's ShapleyValueSampling) of the game v(S) = −Δ(answer to the words in S), v(∅) from the
+  null-word rule (see `probe`). Permutations are drawn until the call budget is spent.
+
+All take an `OutputProbe`, so each prompt is asked once however many peers share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.linear_model import Ridge
+
+from .probe import OutputProbe
+
+LIME_KERNEL_WIDTH = 25.0
+
+
+def lime_weights(masks: np.ndarray) -> np.ndarray:
+    """LIME text kernel: sqrt(exp(-d²/25²)), d = 100 × cosine distance of mask to all-ones."""
+    masks = np.asarray(masks, dtype=float)
+    ones = np.ones(masks.shape[1])
+    norms = np.linalg.norm(masks, axis=1) * np.linalg.norm(ones)
+    cosine_similarity = np.divide(masks @ ones, norms, out=np.zeros(len(masks)), where=norms > 0)
+    distance = (1.0 - cosine_similarity) * 100.0
+    return np.sqrt(np.exp(-(distance**2) / LIME_KERNEL_WIDTH**2))
+
+
+def lime_scores(masks: Sequence[Sequence[int]], deltas: np.ndarray) -> np.ndarray:
+    """LIME's ridge fit of Δ on the masks with LIME's kernel; score = −coefficient."""
+    x = np.asarray(masks, dtype=float)
+    model = Ridge(alpha=1.0, fit_intercept=True)
+    model.fit(x, np.asarray(deltas, dtype=float), sample_weight=lime_weights(x))
+    return -np.asarray(model.coef_, dtype=float)
+
+
+async def leave_one_out(probe: OutputProbe) -> tuple[np.ndarray, int]:
+    """Δ with word i removed, for every i; and the number of masks asked (d)."""
+    d = len(probe.features)
+    masks = [tuple(0 if j == i else 1 for j in range(d)) for i in range(d)]
+    return await probe.deltas(masks), d
+
+
+def shapley_permutations(d: int, budget: int, seed: int) -> list[np.ndarray]:
+    """Random permutations whose prefix coalitions need at most `budget` distinct prompts.
+
+    Each permutation adds at most d-1 new non-empty, non-full coalitions; the original prompt
+    and the empty one are free. At least one permutation is always drawn.
+    """
+    rng = np.random.default_rng(seed)
+    seen: set[tuple[int, ...]] = set()
+    permutations: list[np.ndarray] = []
+    for _ in range(100 * max(budget, 1)):
+        order = rng.permutation(d)
+        new = set()
+        mask = [0] * d
+        for i in order[:-1]:
+            mask[int(i)] = 1
+            key = tuple(mask)
+            if key not in seen:
+                new.add(key)
+        if permutations and len(seen) + len(new) > budget:
+            break
+        seen |= new
+        permutations.append(order)
+        if len(seen) >= budget:
+            break
+    return permutations
+
+
+async def shapley_sampling(probe: OutputProbe, budget: int, seed: int = 0) -> tuple[np.ndarray, int]:
+    """Monte-Carlo Shapley values of v(S) = −Δ(S); and the number of distinct prompts asked."""
+    d = len(probe.features)
+    permutations = shapley_permutations(d, max(budget - 1, 1), seed)
+    chains = []
+    for order in permutations:
+        mask = [0] * d
+        chain = [tuple(mask)]
+        for i in order:
+            mask[int(i)] = 1
+            chain.append(tuple(mask))
+        chains.append(chain)
+    every = list(dict.fromkeys(m for chain in chains for m in chain))
+    values = dict(zip(every, -(await probe.deltas(every))))
+    scores = np.zeros(d)
+    for order, chain in zip(permutations, chains):
+        for step, i in enumerate(order):
+            scores[int(i)] += values[chain[step + 1]] - values[chain[step]]
+    asked = sum(1 for m in every if any(m))
+    return scores / len(permutations), asked

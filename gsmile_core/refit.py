@@ -1,0 +1,142 @@
+"""Re-derive an explanation from its stored answers under another analysis setting — no model call.
+
+An `Explanation` keeps every mask, the exact text sent and the answer received. Everything after
+the answers (embedder, input and output distance, kernel width, surrogate, the significance
+filter) is arithmetic on those, so comparing distances, kernels or surrogates (Table 9, the
+defaults grid) needs the model only once per mask set. `refit` recomputes that arithmetic for a
+new configuration and refuses changes that would need new answers (masks, seed, sampler,
+generation parameters). Stored p-values are kept: they test the answers, not the fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .config import ExplainConfig
+from .distances import DISTANCES
+from .embed import get_embedder
+from .errors import ConfigError
+from .fidelity import fidelity
+from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel
+from .surrogate import fit_surrogate
+from .types import Explanation
+
+# Settings that decide which prompts are asked and how: changing them needs the model again.
+ANSWER_SETTINGS = (
+    "perturbations",
+    "seed",
+    "sampler",
+    "max_removed",
+    "max_tokens",
+    "temperature",
+    "system_prompt",
+)
+
+
+class DistanceTable:
+    """Input and output distances of one explanation's perturbations, computed once per setting.
+
+    Embeddings are cached per (embedder, text), distances per (side, distance, embedder, p), so a
+    grid of refits pays for each distance once.
+    """
+
+    def __init__(self, explanation: Explanation) -> None:
+        self.explanation = explanation
+        self._embedded: dict[tuple[str, str], Any] = {}
+        self._columns: dict[tuple[str, str, str, float], np.ndarray] = {}
+
+    def _embed(self, embedder: str, text: str):
+        key = (embedder, text)
+        if key not in self._embedded:
+            self._embedded[key] = get_embedder(embedder).embed(text)
+        return self._embedded[key]
+
+    def column(self, side: str, distance: str, embedder: str, p: float) -> np.ndarray:
+        key = (side, distance, embedder, float(p))
+        if key not in self._columns:
+            function = DISTANCES.get(distance)
+            e = self.explanation
+            if side == "input":
+                anchor, texts = e.prompt, [pert.prompt for pert in e.perturbations]
+            else:
+                anchor, texts = e.original_output, [pert.output for pert in e.perturbations]
+            origin = self._embed(embedder, anchor)
+            self._columns[key] = np.array(
+                [float(function(origin, self._embed(embedder, t), p)) for t in texts], dtype=float
+            )
+        return self._columns[key]
+
+
+def refit(
+    explanation: Explanation,
+    config: ExplainConfig | None = None,
+    *,
+    table: DistanceTable | None = None,
+    **changes: Any,
+) -> Explanation:
+    """`explanation` recomputed under `config` (default: its own) with `changes` applied.
+
+    Pass a shared `table` when refitting one explanation many times, so distances are computed
+    once. Raises ConfigError when a change would need new model answers.
+    """
+    base = ExplainConfig.from_dict(explanation.config)
+    config = (config or base).with_changes(**changes) if changes else (config or base)
+    changed = [k for k in ANSWER_SETTINGS if getattr(config, k) != getattr(base, k)]
+    if changed:
+        raise ConfigError(
+            f"refit cannot change {', '.join(changed)}: that needs new model answers (run explain)"
+        )
+    table = table or DistanceTable(explanation)
+    deltas = table.column("output", config.output_distance, config.embedder, config.p)
+    deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
+    sigma = auto_kernel_width(deltas_in) if config.kernel_width == "auto" else float(config.kernel_width)
+    weights = gaussian_kernel(deltas_in, sigma)
+    used = np.ones(len(deltas), dtype=bool)
+    if config.drop_insignificant and config.bootstrap > 0:
+        for j, pert in enumerate(explanation.perturbations):
+            if j > 0 and pert.p_value is not None and pert.p_value >= config.alpha:
+                used[j] = False
+    masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
+    fit = fit_surrogate(config.surrogate, masks[used], deltas[used], weights[used])
+    quality = fidelity(deltas[used], fit.predictions, weights[used], len(explanation.features))
+    perturbations = tuple(
+        replace(
+            pert,
+            input_distance=float(deltas_in[j]),
+            output_distance=float(deltas[j]),
+            weight=float(weights[j]),
+            used_in_fit=bool(used[j]),
+        )
+        for j, pert in enumerate(explanation.perturbations)
+    )
+    return replace(
+        explanation,
+        attributions=tuple(float(v) for v in fit.importance),
+        attribution_std=None
+        if fit.coefficient_std is None
+        else tuple(float(v) for v in fit.coefficient_std),
+        intercept=fit.intercept,
+        perturbations=perturbations,
+        fidelity=quality,
+        config=config.to_dict(),
+        provenance=replace(explanation.provenance, embedder=config.embedder),
+        kernel_width=sigma,
+        effective_sample_size=effective_sample_size(weights[used]),
+        dropped_insignificant=int((~used).sum()),
+        model_calls=0,
+        cache_hits=explanation.unique_prompts,
+        extras={**explanation.extras, "refit_of": _describe(base)},
+    )
+
+
+def _describe(config: ExplainConfig) -> dict[str, Any]:
+    return {
+        "input_distance": config.input_distance,
+        "output_distance": config.output_distance,
+        "kernel_width": config.kernel_width,
+        "surrogate": config.surrogate,
+        "embedder": config.embedder,
+    }
