@@ -468,6 +468,7 @@ def write_atomic(path: Path | str, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         temporary = Path(name)
+        os.fchmod(descriptor, _file_mode(path))
         with os.fdopen(descriptor, "wb") as handle:
             descriptor = None
             handle.write(payload)
@@ -483,6 +484,17 @@ def write_atomic(path: Path | str, text: str) -> None:
             os.close(descriptor)
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def _file_mode(path: Path) -> int:
+    """The replaced file's permissions, or those a new file gets under the current umask
+    (mkstemp alone would make every saved file 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_folder(folder: Path) -> None:
