@@ -7,6 +7,8 @@ parsed as markup — and was sanitised by the core already.
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -68,7 +70,6 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
         table.add_column(f"{credible.level:.0%} credible", justify="right", no_wrap=True)
     if boot is not None:
         table.add_column(f"{boot.level:.0%} bootstrap CI", justify="right", no_wrap=True)
-        table.add_column("CI ∋ 0", justify="center")
     table.add_column("perturbations without it", justify="right")
     table.add_column("of them p < α", justify="right")
     alpha = explanation.config.get("alpha", 0.05)
@@ -87,17 +88,20 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
             row.append(f"{explanation.attribution_std[feature.index]:.4f}")
         i = feature.index
         if credible is not None:
-            row.append(_interval(credible.lower[i], credible.upper[i]))
+            row.append(_interval(credible.lower[i], credible.upper[i], scale))
         if boot is not None:
-            row.append(_interval(boot.lower[i], boot.upper[i]))
-            row.append(Text("yes", style="bold yellow") if boot.crosses_zero()[i] else Text("no"))
+            cell = Text(_interval(boot.lower[i], boot.upper[i], scale))
+            cell.append(" ∋0" if boot.crosses_zero()[i] else "   ", style="bold yellow")
+            row.append(cell)
         row += [str(len(without)), f"{significant}/{len(tested)}" if tested else "-"]
         table.add_row(*row)
     return table
 
 
-def _interval(lower: float, upper: float) -> str:
-    return f"[{lower:+.3g}, {upper:+.3g}]"
+def _interval(lower: float, upper: float, scale: float) -> str:
+    """An interval with about three significant digits of the largest score."""
+    decimals = 3 if scale <= 0 else int(min(max(2 - math.floor(math.log10(scale)), 0), 6))
+    return f"[{lower:+.{decimals}f}, {upper:+.{decimals}f}]"
 
 
 def interval_note(explanation: Explanation) -> Text | None:
@@ -111,8 +115,7 @@ def interval_note(explanation: Explanation) -> Text | None:
         unsure = sum(boot.crosses_zero())
         lines.append(
             f"bootstrap CI: percentile interval over {boot.resamples} refits on perturbations "
-            f"resampled with replacement (seed {boot.seed}); 'yes' under 'CI ∋ 0' = the interval "
-            f"contains 0, so the "
+            f"resampled with replacement (seed {boot.seed}); ∋0 = the interval contains 0, so the "
             f"word's sign is not reliable ({unsure} of {len(boot.lower)} words)."
         )
     return Text("\n".join(lines), style="dim") if lines else None
@@ -126,13 +129,17 @@ def shapley_table(explanation: Explanation) -> Table | None:
     shapley = ShapleyValues.from_dict(stored)
     table = Table(
         title=f"Exact Shapley values (v = -Δ over all {shapley.masks_total} masks; "
-        f"{shapley.masks_reused} answers reused, {shapley.model_calls} new calls)",
+        f"{shapley.masks_reused} answers reused, {shapley.model_calls} new calls, "
+        f"{shapley.cache_hits} from the cache)",
         title_justify="left",
     )
     for name in ("word", "score", "rank", "Shapley φ", "Shapley rank"):
         table.add_column(name, justify="left" if name == "word" else "right")
-    order = sorted(range(len(shapley.values)), key=lambda i: (-shapley.values[i], i))
-    shapley_rank = {i: r for r, i in enumerate(order, start=1)}
+    tolerance = 1e-9 * max((abs(v) for v in shapley.values), default=0.0)
+    shapley_rank = {  # competition ranking: equal values share a rank
+        i: 1 + sum(1 for other in shapley.values if other > value + tolerance)
+        for i, value in enumerate(shapley.values)
+    }
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
         i = feature.index
         table.add_row(Text(feature.text), f"{score:+.4f}", str(rank), f"{shapley.values[i]:+.4f}", str(shapley_rank[i]))

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..embed import EMBEDDERS
 from ..errors import ConfigError
 from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain
+from ..shapley import MAX_SHAPLEY_WORDS, SHAPLEY_KEY, exact_shapley
 from ..render_terminal import full_report
 from .engine_options import (
     add_engine_options,
@@ -90,6 +92,7 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--exact-pvalues", action="store_true", help="always draw all --bootstrap splits (no early stop)")
     m.add_argument("--alpha", type=number, default=d.alpha, help="significance level (default: %(default)s)")
     m.add_argument("--drop-insignificant", action="store_true", help="fit only perturbations with p < alpha (the paper's rule)")
+    m.add_argument("--ci-resamples", type=non_negative_int, default=d.ci_resamples, help="bootstrap refits for per-word confidence intervals, 0 = off (default: %(default)s)")
     m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
     add_engine_options(parser)
 
@@ -122,6 +125,7 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
         alpha=args.alpha,
         drop_insignificant=args.drop_insignificant,
         exact_pvalues=args.exact_pvalues,
+        ci_resamples=args.ci_resamples,
         concurrency=args.concurrency,
         max_words=args.max_words,
         system_prompt=args.system_prompt,
@@ -161,6 +165,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     out.add_argument("--dry-run", action="store_true", help="print every perturbed prompt, the call count, tokens and estimated cost; call nothing")
+    out.add_argument("--shapley", action="store_true", help=f"also compute exact Shapley values by enumerating every mask (prompts of at most {MAX_SHAPLEY_WORDS} words; reuses the answers, asks only the missing masks)")
     parser.set_defaults(run=run)
 
 
@@ -170,7 +175,11 @@ def run(args: argparse.Namespace) -> int:
     # Validate the prompt before loading any model.
     from ..pipeline import prepare_prompt
 
-    prepare_prompt(prompt, config)
+    _, features = prepare_prompt(prompt, config)
+    if getattr(args, "shapley", False) and len(features) > MAX_SHAPLEY_WORDS:
+        raise ConfigError(
+            f"--shapley enumerates 2^d prompts: at most {MAX_SHAPLEY_WORDS} words, the prompt has {len(features)}"
+        )
     if args.json and args.json != "-":
         target = Path(args.json)
         if target.parent and not target.parent.exists():
@@ -191,7 +200,10 @@ def run(args: argparse.Namespace) -> int:
             err = Console(stderr=True)
             with ProgressPrinter(err, enabled=not args.quiet) as progress:
                 explanation = asyncio.run(
-                    _explain(prompt, backend, config, progress, cache=cache, refresh=args.refresh, audit=audit)
+                    _explain(
+                        prompt, backend, config, progress, shapley=args.shapley,
+                        cache=cache, refresh=args.refresh, audit=audit,
+                    )
                 )
         finally:
             if audit is not None:
@@ -209,9 +221,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _explain(prompt, backend, config, progress, **engine):
+async def _explain(prompt, backend, config, progress, shapley=False, **engine):
     try:
-        return await explain(prompt, backend, config, on_event=progress.handle, **engine)
+        explanation = await explain(prompt, backend, config, on_event=progress.handle, **engine)
+        if shapley:
+            values = await exact_shapley(explanation, backend, progress.handle, **engine)
+            explanation = replace(explanation, extras={**explanation.extras, SHAPLEY_KEY: values.to_dict()})
+        return explanation
     finally:
         await backend.aclose()
 
