@@ -48,6 +48,8 @@ KIND_LABELS = {
     "connection": "cannot reach the provider",
     "unavailable": "model unavailable",
     "context_length": "prompt too long for the model",
+    "quota": "quota or credit exhausted",
+    "bad_request": "request rejected",
 }
 
 

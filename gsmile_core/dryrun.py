@@ -10,6 +10,7 @@ registered class, so the cache can still say which answers are already stored.
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from .calls import CallJob, job_key
 from .config import ExplainConfig
 from .errors import ConfigError
 from .pipeline import plan_perturbations, prepare_prompt
+from .providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
 
@@ -47,9 +49,25 @@ def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
             return parameter.default
         return None
 
-    model = options.get("model") or default("model") or ""
-    base_url = options.get("base_url") or default("base_url")
+    module = sys.modules.get(getattr(factory, "__module__", ""), None)
+    model = options.get("model") or default("model") or getattr(module, "DEFAULT_MODEL", None) or ""
+    provider_name = getattr(factory, "provider_name", None)
+    if provider_name in PROVIDERS:
+        # exactly how API backends resolve it: option -> provider environment variable -> default
+        base_url = resolve_base_url(provider_name, options.get("base_url")) or PROVIDERS[provider_name].default_base_url
+    else:
+        base_url = options.get("base_url") or default("base_url")
     api = options.get("api") or default("api")
+    api_for_model = next(
+        (
+            getattr(sys.modules.get(klass.__module__), "api_for_model", None)
+            for klass in getattr(factory, "__mro__", ())
+            if getattr(sys.modules.get(klass.__module__), "api_for_model", None) is not None
+        ),
+        None,
+    )
+    if api is None and api_for_model is not None and hasattr(factory, "api"):
+        api = api_for_model(str(model))
     return CallIdentity(
         provider=str(getattr(factory, "name", backend)),
         model=str(model),

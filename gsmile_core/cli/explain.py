@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.dry_run or config.max_calls is not None or config.max_cost is not None:
             # Planned without building the backend: no model loaded, no key read, no call.
-            identity = static_identity(args.backend, backend_options(args))
+            identity = static_identity(args.backend, _identity_options(args))
             plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
             if args.dry_run:
                 print_dry_run(plan)
@@ -219,6 +219,12 @@ def run(args: argparse.Namespace) -> int:
         _write_atomic(Path(args.json), payload + "\n")
     Console().print(full_report(explanation))
     return 0
+
+
+def _identity_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Model, base URL and endpoint flags only: enough to name the model without reading a key."""
+    values = {"model": args.model, "base_url": getattr(args, "base_url", None), "api": getattr(args, "api", None)}
+    return {name: value for name, value in values.items() if value}
 
 
 async def _explain(prompt, backend, config, progress, shapley=False, **engine):
