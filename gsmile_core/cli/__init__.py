@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import Cancelled, ConfigError, GsmileError
 
 # module names under gsmile_core.cli, in the order shown by --help
-COMMANDS = ["explain", "keys", "report"]
+COMMANDS = ["explain", "keys", "report", "tui", "metric", "experiment"]
 
 
 class UsageError(Exception):

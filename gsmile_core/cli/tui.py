@@ -1,0 +1,32 @@
+"""`gsmile tui`: start the Textual app. Textual is imported only when this command runs, so the
+core and the other commands never load UI code."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "tui",
+        help="open the auditor's terminal (Textual app)",
+        description="The gSMILE auditor's terminal: prompt, live log, heatmap, tables, compare, sessions.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `gsmile tui`, shared with the `gsmile-tui` script."""
+    parser.add_argument("--backend", default="local", help="backend selected at start (default: local)")
+    parser.add_argument("--prompt", default="", help="prompt to start with")
+    parser.add_argument("--sessions-dir", default=None, help="folder of session files (default: $GSMILE_SESSIONS_DIR or ~/.local/share/gsmile/sessions)")
+    parser.add_argument("--session", default=None, help="open this session file at start")
+    parser.add_argument("--theme", default="gsmile-dark", help="gsmile-dark, gsmile-light or gsmile-blue-orange")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gsmile_tui.app import app_from_args
+
+    app_from_args(args).run()  # a bad --session/--theme raises GsmileError: one line, exit 2/1
+    return 0

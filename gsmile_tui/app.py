@@ -1,0 +1,231 @@
+"""`gsmile tui` / `gsmile-tui`: the auditor's terminal.
+
+The app is small on purpose: it owns the session (a `gsmile_core.session.Session` value, saved
+after every run), the runner, the themes and the screens; everything else lives in screens,
+widgets and the core.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from gsmile_core.backends import create_backend
+from gsmile_core.config import ExplainConfig
+from gsmile_core.errors import ConfigError, GsmileError
+from gsmile_core.session import Session, SessionError, default_sessions_dir, new_session_path, save_session
+from gsmile_core.types import Explanation
+
+from .runner import BackendFactory, Runner
+from .themes import DEFAULT_THEME, HEAT_DEFAULTS, load_themes
+
+
+class GsmileApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "gSMILE"
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+t", "next_theme", "Theme", priority=True),
+        Binding("ctrl+s", "save", "Save session", priority=True),
+        Binding("f7", "compare", "Compare"),
+        Binding("f8,ctrl+o", "sessions", "Sessions"),
+        Binding("f9", "credentials", "Keys"),
+        Binding("f10", "export", "Export"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        prompt: str = "",
+        backend: str = "fake",
+        config: ExplainConfig | None = None,
+        sessions_dir: Path | str | None = None,
+        session: Session | None = None,
+        session_path: Path | None = None,
+        backend_factory: BackendFactory = create_backend,
+        theme: str = DEFAULT_THEME,
+        clock=None,
+    ) -> None:
+        super().__init__()
+        self.sessions_dir = Path(sessions_dir) if sessions_dir is not None else default_sessions_dir()
+        self.session = session or Session.new()
+        self.session_path = session_path
+        self.runner = Runner(self, backend_factory)
+        self.clock = clock  # injectable for frozen snapshots (progress-bar ETA)
+        self.session_keys: dict[str, Any] = {}  # provider -> Secret, this session only
+        self._initial = (prompt, backend, config)
+        for found in load_themes():
+            self.register_theme(found)
+        self.theme = theme
+
+    # -- themes --------------------------------------------------------------------------------
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **HEAT_DEFAULTS}
+
+    @property
+    def gsmile_themes(self) -> list[str]:
+        return [name for name in self.available_themes if name.startswith("gsmile-")]
+
+    def action_next_theme(self) -> None:
+        names = self.gsmile_themes
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    # -- screens -------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.main import MainScreen
+
+        prompt, backend, config = self._initial
+        self.push_screen(MainScreen(prompt, backend, config))
+
+    @property
+    def main_screen(self):
+        from .screens.main import MainScreen
+
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    def binding_owners(self) -> list[tuple[str, type]]:
+        from .screens.compare import CompareScreen
+        from .screens.credentials import CredentialsScreen
+        from .screens.main import MainScreen
+        from .screens.sessions import SessionsScreen
+        from .widgets.heatmap import TokenHeatmap
+        from .widgets.tables import PerturbationTable
+
+        return [
+            ("everywhere", GsmileApp),
+            ("main", MainScreen),
+            ("heatmap", TokenHeatmap),
+            ("perturbations", PerturbationTable),
+            ("compare", CompareScreen),
+            ("sessions", SessionsScreen),
+            ("keys", CredentialsScreen),
+        ]
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def _switch_to(self, screen_type: type, factory) -> None:
+        """Show a full screen once (pop back to main first, so screens never pile up)."""
+        if isinstance(self.screen, screen_type):
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(factory())
+
+    def action_compare(self) -> None:
+        from .screens.compare import CompareScreen
+
+        self._switch_to(CompareScreen, CompareScreen)
+
+    def action_sessions(self) -> None:
+        from .screens.sessions import SessionsScreen
+
+        self._switch_to(SessionsScreen, SessionsScreen)
+
+    def action_credentials(self) -> None:
+        from .screens.credentials import CredentialsScreen
+
+        self._switch_to(CredentialsScreen, CredentialsScreen)
+
+    def action_export(self) -> None:
+        from .screens.export import ExportScreen
+
+        if not isinstance(self.screen, ExportScreen):
+            self.push_screen(ExportScreen())
+
+    # -- runs and the session --------------------------------------------------------------------
+    def backend_options(self, backend: str, model: str | None, config: ExplainConfig) -> dict[str, Any]:
+        """Options for the backend factory: the model, the local model's parallel slots, and a
+        this-session-only key when the user entered one (passed as a Secret, never revealed)."""
+        options: dict[str, Any] = {}
+        if model:
+            options["model"] = model
+        if backend == "local":
+            options["parallel"] = config.concurrency
+        if backend in self.session_keys:
+            options["api_key"] = self.session_keys[backend]
+        return options
+
+    def record_run(self, explanation: Explanation) -> None:
+        self.session = self.session.with_run(explanation)
+        self.autosave()
+
+    def record_compare(self, explanations: Sequence[Explanation], labels: Sequence[str]) -> None:
+        self.session = self.session.with_compare_group(explanations, labels)
+        self.autosave()
+
+    def autosave(self) -> bool:
+        """Save the session after a run; a failure is shown, the session stays in memory."""
+        try:
+            if self.session_path is None:
+                self.session_path = new_session_path(self.session, self.sessions_dir)
+            save_session(self.session, self.session_path)
+            return True
+        except GsmileError as error:
+            self.notify(f"session not saved: {error}", severity="error", timeout=10)
+            return False
+
+    def action_save(self) -> None:
+        if self.autosave():
+            self.notify(f"session saved to {self.session_path}", timeout=4)
+
+    def open_session(self, session: Session, path: Path) -> None:
+        self.session, self.session_path = session, path
+        main = self.main_screen
+        main.refresh_title()
+        if session.runs:
+            main.show_run(len(session.runs) - 1)
+        else:
+            main.start_over()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gsmile_core.cli.tui import add_arguments
+
+    parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
+    add_arguments(parser)
+    return parser
+
+
+def app_from_args(args: argparse.Namespace) -> GsmileApp:
+    session = path = None
+    if args.session:
+        from gsmile_core.session import load_session
+
+        path = Path(args.session)
+        session = load_session(path)  # SessionError: one line, file untouched
+    names = {t.name for t in load_themes()}
+    if args.theme not in names:
+        raise ConfigError(f"unknown theme {args.theme!r} (known: {', '.join(sorted(names))})")
+    return GsmileApp(
+        prompt=args.prompt,
+        backend=args.backend,
+        sessions_dir=args.sessions_dir,
+        session=session,
+        session_path=path,
+        theme=args.theme,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    args = build_parser().parse_args(argv)
+    try:
+        app = app_from_args(args)
+    except GsmileError as error:
+        print(f"gsmile: error: {error}", file=sys.stderr)
+        return 2
+    app.run()
+    return 0

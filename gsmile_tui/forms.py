@@ -1,0 +1,94 @@
+"""Turn the run-settings form (text typed by the user) into an `ExplainConfig`.
+
+Parsing text is the UI's job; deciding what is valid is `ExplainConfig`'s: each field is checked
+on its own against the core (so the message shown next to a field is the core's ConfigError
+message), then the whole config is built for the rules that tie fields together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gsmile_core.config import ExplainConfig
+from gsmile_core.errors import ConfigError
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError(f"expected a whole number, got {text.strip()!r}") from None
+
+
+def _optional_int(text: str) -> int | None:
+    return None if not text.strip() else _int(text)
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ConfigError(f"expected a number, got {text.strip()!r}") from None
+
+
+def _kernel_width(text: str) -> float | str:
+    return "auto" if text.strip().lower() in ("", "auto") else _float(text)
+
+
+def _text(text: str) -> str:
+    return text
+
+
+# Config field → parser of its text. Fields not listed here are not in the form.
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "perturbations": _int,
+    "seed": _int,
+    "sampler": _text,
+    "max_removed": _optional_int,
+    "surrogate": _text,
+    "kernel_width": _kernel_width,
+    "max_tokens": _int,
+    "temperature": _float,
+    "concurrency": _int,
+    "bootstrap": _int,
+    "alpha": _float,
+}
+
+_FLAG = re.compile(r"--([a-z-]+)")
+
+
+def form_defaults(config: ExplainConfig | None = None) -> dict[str, str]:
+    """The text each field starts with."""
+    config = config or ExplainConfig()
+    return {
+        name: "" if getattr(config, name) is None else str(getattr(config, name)) for name in PARSERS
+    }
+
+
+def _field_of(message: str, fallback: str) -> str:
+    match = _FLAG.search(message)
+    name = match.group(1).replace("-", "_") if match else ""
+    return name if name in PARSERS else fallback
+
+
+def parse_settings(values: Mapping[str, str]) -> tuple[ExplainConfig | None, dict[str, str]]:
+    """(config, {}) when the form is valid, else (None, {field: one-line message})."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for name, parser in PARSERS.items():
+        if name not in values:
+            continue
+        try:
+            value = parser(values[name])
+            ExplainConfig(**{name: value, **({"max_removed": 1} if name == "sampler" else {})})
+            parsed[name] = value
+        except ConfigError as error:
+            errors[name] = str(error)
+    if errors:
+        return None, errors
+    try:
+        return ExplainConfig(**parsed), {}
+    except ConfigError as error:
+        return None, {_field_of(str(error), "sampler"): str(error)}

@@ -1,0 +1,86 @@
+"""The messages the runner sends to the screen that started a run.
+
+Core events become these Textual messages in one place (`runner.py`). Progress messages say
+where a stage stands, so a newer one makes an older one pointless: they coalesce with
+`can_replace`. Log lines (answers, notices) never coalesce: every one is shown.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from gsmile_core.types import Explanation
+
+
+class RunStarted(Message):
+    """Explanation `index` of `total` in this batch began."""
+
+    def __init__(self, index: int, total: int, prompt: str, backend: str) -> None:
+        super().__init__()
+        self.index, self.total, self.prompt, self.backend = index, total, prompt, backend
+
+
+class RunProgress(Message):
+    """A stage advanced: `done` of `total` steps."""
+
+    def __init__(self, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.stage, self.done, self.total = stage, done, total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunProgress) and message.stage == self.stage
+
+
+class AnswerReceived(Message):
+    """One perturbed prompt got its answer (text already sanitised by the core)."""
+
+    def __init__(self, done: int, total: int, prompt: str, output: str, cached: bool, latency_s: float) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+        self.prompt, self.output = prompt, output
+        self.cached, self.latency_s = cached, latency_s
+
+
+class RunNotice(Message):
+    """A warning, a retry wait, or information from the core."""
+
+    def __init__(self, message: str, level: str = "warning", kind: str = "Notice") -> None:
+        super().__init__()
+        self.message, self.level, self.kind = message, level, kind
+
+    @property
+    def is_retry(self) -> bool:
+        """A retry wait: the call engine announces each as a Notice "retrying in …"."""
+        return "retry" in self.kind.lower() or self.message.startswith("retrying")
+
+
+class RunFinished(Message):
+    """Explanation `index` of `total` is done."""
+
+    def __init__(self, explanation: Explanation, index: int, total: int) -> None:
+        super().__init__()
+        self.explanation, self.index, self.total = explanation, index, total
+
+
+class BatchFinished(Message):
+    """Every prompt of the batch was explained (in order)."""
+
+    def __init__(self, explanations: tuple[Explanation, ...], label: str) -> None:
+        super().__init__()
+        self.explanations, self.label = explanations, label
+
+
+class RunFailed(Message):
+    """The run stopped on an error; `message` is one line for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class RunCancelled(Message):
+    """The user cancelled; `answers` answers had arrived, `finished` explanations were kept."""
+
+    def __init__(self, answers: int, finished: int) -> None:
+        super().__init__()
+        self.answers, self.finished = answers, finished

@@ -1,0 +1,170 @@
+"""The one place the app runs explanations: `gsmile_core.pipeline.explain` in a Textual worker.
+
+Screens hand the runner a `RunRequest` and receive messages (`messages.py`); they never touch the
+pipeline or a backend. The run is an async worker on the app's event loop (the pipeline keeps
+CPU-heavy steps and blocking model calls on its own threads), so the UI stays responsive, and
+cancelling the worker cancels the asyncio task, which cancels the calls in flight. Explanations
+finished before a cancel are already delivered, so nothing finished is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message_pump import MessagePump
+from textual.worker import Worker
+
+from gsmile_core.backends import Backend, create_backend
+from gsmile_core.config import ExplainConfig
+from gsmile_core.errors import GsmileError
+from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone
+from gsmile_core.pipeline import explain, plan_perturbations, prepare_prompt
+from gsmile_core.pricing import CostEstimate, estimate_input_tokens, find_price
+from gsmile_core.sanitize import one_line
+from gsmile_core.types import Explanation
+
+from .messages import (
+    AnswerReceived,
+    BatchFinished,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunNotice,
+    RunProgress,
+    RunStarted,
+)
+
+BackendFactory = Callable[..., Backend]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to explain: one prompt (a run) or two or three (a comparison), on one backend."""
+
+    prompts: tuple[str, ...]
+    backend: str
+    config: ExplainConfig
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    label: str = "run"
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a run would send, computed without calling any model."""
+
+    prompt: str
+    masks: tuple[tuple[int, ...], ...]
+    texts: tuple[str, ...]
+    unique: int
+    enumerated: bool
+    words: int
+
+    def estimate(self, config: ExplainConfig, backend: str, model: str | None) -> CostEstimate:
+        """Calls, tokens and (when the price table knows the model) cost, before any cache hit.
+
+        Output tokens are an upper bound (every answer at max_tokens); input tokens are the
+        pricing module's tokenizer-free estimate.
+        """
+        unique = list(dict.fromkeys(self.texts))
+        calls = len(unique) * config.samples_per_prompt
+        input_tokens = config.samples_per_prompt * sum(
+            estimate_input_tokens(t, config.system_prompt) for t in unique
+        )
+        return CostEstimate(calls, input_tokens, calls * config.max_tokens, find_price(backend, model or ""))
+
+
+def dry_run(prompt: str, config: ExplainConfig) -> DryRun:
+    """The perturbed prompts a run would send (raises ConfigError for a bad prompt)."""
+    clean, features = prepare_prompt(prompt, config)
+    masks, texts, enumerated = plan_perturbations(clean, features, config)
+    return DryRun(clean, masks, texts, len(set(texts)), enumerated, len(features))
+
+
+class Runner:
+    """Starts, tracks and cancels the app's single explanation worker."""
+
+    def __init__(self, app, backend_factory: BackendFactory = create_backend) -> None:
+        self.app = app
+        self.backend_factory = backend_factory
+        self.worker: Worker | None = None
+        self.answers = 0
+        self.finished: list[Explanation] = []
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.is_finished
+
+    def start(self, request: RunRequest, target: MessagePump) -> Worker:
+        if self.running:
+            raise GsmileError("a run is already in progress (escape cancels it)")
+        self.answers = 0
+        self.finished = []
+        self.worker = self.app.run_worker(
+            self._run(request, target),
+            name=f"explain:{request.label}",
+            group="explain",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        return self.worker
+
+    def cancel(self) -> bool:
+        """Cancel the run in progress; False when there was none."""
+        if not self.running:
+            return False
+        self.worker.cancel()
+        return True
+
+    def _handler(self, target: MessagePump) -> Callable[[Event], None]:
+        def on_event(event: Event) -> None:
+            if isinstance(event, GenerationReceived):
+                self.answers += 1
+                target.post_message(
+                    AnswerReceived(
+                        event.done, event.total, event.prompt, event.output, event.cached, event.latency_s
+                    )
+                )
+                target.post_message(RunProgress("generate", event.done, event.total))
+            elif isinstance(event, StageStarted):
+                target.post_message(RunProgress(event.stage, 0, event.total))
+            elif isinstance(event, StepDone):
+                target.post_message(RunProgress(event.stage, event.done, event.total))
+            elif isinstance(event, Notice):
+                target.post_message(RunNotice(event.message, event.level))
+            elif hasattr(event, "message"):  # event kinds added by later core versions
+                target.post_message(
+                    RunNotice(str(event.message), getattr(event, "level", "info"), type(event).__name__)
+                )
+
+        return on_event
+
+    async def _run(self, request: RunRequest, target: MessagePump) -> tuple[Explanation, ...]:
+        backend: Backend | None = None
+        try:
+            # Building a backend can block (the local model loads its weights): off the loop.
+            backend = await asyncio.to_thread(
+                self.backend_factory, request.backend, **request.backend_options
+            )
+            for index, prompt in enumerate(request.prompts):
+                target.post_message(RunStarted(index, len(request.prompts), prompt, request.backend))
+                explanation = await explain(prompt, backend, request.config, on_event=self._handler(target))
+                self.finished.append(explanation)
+                target.post_message(RunFinished(explanation, index, len(request.prompts)))
+            result = tuple(self.finished)
+            target.post_message(BatchFinished(result, request.label))
+            return result
+        except asyncio.CancelledError:
+            target.post_message(RunCancelled(self.answers, len(self.finished)))
+            raise
+        except GsmileError as error:
+            target.post_message(RunFailed(one_line(str(error))))
+            return tuple(self.finished)
+        except Exception as error:  # a bug, but the auditor keeps the app and their session
+            target.post_message(RunFailed(one_line(f"unexpected {type(error).__name__}: {error}")))
+            return tuple(self.finished)
+        finally:
+            if backend is not None:
+                await asyncio.shield(backend.aclose())

@@ -1,0 +1,278 @@
+"""The auditor's main screen: prompt and settings, live log, heatmap, metric tables.
+
+Layout and wiring only: a Run builds a `RunRequest` and gives it to the app's runner; the
+runner's messages are routed to the widgets; a finished explanation is handed to the app, which
+keeps it in the session (and auto-saves).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
+
+from gsmile_core.config import ExplainConfig
+from gsmile_core.errors import ConfigError, GsmileError
+from gsmile_core.render_terminal import run_summary
+from gsmile_core.sanitize import one_line
+from gsmile_core.types import Explanation
+
+from ..messages import (
+    AnswerReceived,
+    BatchFinished,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunNotice,
+    RunProgress,
+    RunStarted,
+)
+from ..runner import RunRequest, dry_run
+from ..widgets.heatmap import TokenHeatmap
+from ..widgets.legend import HeatLegend
+from ..widgets.run_log import RunLog
+from ..widgets.settings import RunSettings
+from ..widgets.tables import FidelityTable, PerturbationTable, TopWordsTable
+from ..widgets.word_detail import WordDetail
+
+TABS = ("tab-prompt", "tab-log", "tab-heatmap", "tab-metrics", "tab-perturbations")
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+g", "dry_run", "Dry run", priority=True),
+        Binding("f2", "tab('tab-prompt')", "Prompt", show=False),
+        Binding("f3", "tab('tab-log')", "Log", show=False),
+        Binding("f4", "tab('tab-heatmap')", "Heatmap", show=False),
+        Binding("f5", "tab('tab-metrics')", "Metrics", show=False),
+        Binding("f6", "tab('tab-perturbations')", "Perturbations", show=False),
+        Binding("left_square_bracket", "show_run(-1)", "Prev run", show=False),
+        Binding("right_square_bracket", "show_run(1)", "Next run", show=False),
+    ]
+
+    def __init__(self, prompt: str = "", backend: str = "fake", config: ExplainConfig | None = None) -> None:
+        super().__init__(id="main")
+        self.initial_prompt = prompt
+        self.initial_backend = backend
+        self.initial_config = config
+        self.shown_run: int | None = None  # index into app.session.runs
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≋")
+        with TabbedContent(initial="tab-prompt", id="tabs"):
+            with TabPane("Prompt F2", id="tab-prompt"):
+                with Horizontal():
+                    with Vertical(id="prompt-side"):
+                        yield Label("Prompt", classes="section")
+                        yield TextArea(self.initial_prompt, id="prompt", soft_wrap=True, show_line_numbers=False)
+                        yield Label("", id="prompt-error", markup=False)
+                    yield RunSettings(self.initial_backend, self.initial_config, id="settings")
+            with TabPane("Log F3", id="tab-log"):
+                yield RunLog(clock=getattr(self.app, "clock", None), id="runlog")
+            with TabPane("Heatmap F4", id="tab-heatmap"):
+                yield Label("No run yet.", id="run-title", markup=False)
+                with Horizontal():
+                    with VerticalScroll(id="heat-side"):
+                        yield TokenHeatmap(id="heatmap")
+                        yield HeatLegend(id="legend")
+                        yield WordDetail(id="word-detail")
+                    with VerticalScroll(id="answer-side"):
+                        yield Label("Original answer", classes="section")
+                        yield Static("", id="answer", markup=False)
+            with TabPane("Metrics F5", id="tab-metrics"):
+                with VerticalScroll():
+                    yield Label("Fidelity of the surrogate (paper eqs. 17-22)", classes="section")
+                    yield FidelityTable(id="fidelity")
+                    yield Label("Top words", classes="section")
+                    yield TopWordsTable(id="top-words")
+                    yield Static("", id="summary", markup=False)
+            with TabPane("Perturbations F6", id="tab-perturbations"):
+                yield Label("sorted by original order · s: next column · r: reverse", id="sort-label", markup=False)
+                yield PerturbationTable(id="perturbations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", TextArea).focus()
+        self.refresh_title()
+        if self.app.session.runs:
+            self.show_run(len(self.app.session.runs) - 1)
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> RunSettings:
+        return self.query_one(RunSettings)
+
+    @property
+    def prompt_text(self) -> str:
+        return self.query_one("#prompt", TextArea).text
+
+    @property
+    def log_widget(self) -> RunLog:
+        return self.query_one(RunLog)
+
+    def refresh_title(self) -> None:
+        session = self.app.session
+        self.title = "gSMILE"
+        self.sub_title = f"{session.name} · {len(session.runs)} runs"
+
+    def set_prompt_error(self, message: str) -> None:
+        self.query_one("#prompt-error", Label).update(message)
+
+    def request(self, prompts: tuple[str, ...], label: str = "run") -> RunRequest | None:
+        """A RunRequest from the form, or None after showing what is wrong."""
+        config = self.settings.validate()
+        if config is None:
+            self.query_one(TabbedContent).active = "tab-prompt"
+            self.notify("fix the highlighted settings first", severity="error")
+            return None
+        backend = self.settings.backend
+        options = self.app.backend_options(backend, self.settings.model, config)
+        return RunRequest(prompts, backend, config, options, label)
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_run(self) -> None:
+        if self.app.runner.running:
+            self.notify("a run is already in progress (escape cancels it)", severity="warning")
+            return
+        request = self.request((self.prompt_text,))
+        if request is None:
+            return
+        try:
+            dry_run(self.prompt_text, request.config)  # refuse an empty/huge prompt before any call
+        except ConfigError as error:
+            self.set_prompt_error(str(error))
+            self.notify(str(error), severity="error")
+            return
+        self.set_prompt_error("")
+        self.log_widget.reset(f"run on {request.backend}: {one_line(self.prompt_text, 70)}")
+        self.app.runner.start(request, self)
+        self.action_tab("tab-log")
+
+    def action_cancel(self) -> None:
+        if self.app.runner.cancel():
+            self.notify("cancelling the run…")
+
+    def action_dry_run(self) -> None:
+        request = self.request((self.prompt_text,), "dry-run")
+        if request is None:
+            return
+        try:
+            plan = dry_run(self.prompt_text, request.config)
+        except GsmileError as error:
+            self.set_prompt_error(str(error))
+            self.notify(str(error), severity="error")
+            return
+        self.set_prompt_error("")
+        from .dry_run import DryRunScreen
+
+        self.app.push_screen(DryRunScreen(plan, request))
+
+    def action_show_run(self, step: int) -> None:
+        runs = self.app.session.runs
+        if not runs:
+            return
+        current = len(runs) - 1 if self.shown_run is None else self.shown_run
+        self.show_run(max(0, min(len(runs) - 1, current + step)))
+
+    # -- showing a run -------------------------------------------------------------------------
+    def show_run(self, index: int) -> None:
+        run = self.app.session.runs[index]
+        self.shown_run = index
+        self.show_explanation(run.explanation, f"run {run.id} ({index + 1} of {len(self.app.session.runs)}): {run.label}")
+
+    def start_over(self) -> None:
+        """Forget the shown run (a new or empty session)."""
+        self.shown_run = None
+        self.refresh_title()
+        self.query_one("#run-title", Label).update("No run yet.")
+        self.query_one(TokenHeatmap).show(None)
+        self.query_one(HeatLegend).show(None)
+        self.query_one("#answer", Static).update("")
+        self.query_one(FidelityTable).show(None)
+        self.query_one(TopWordsTable).show(None)
+        self.query_one(PerturbationTable).show(None)
+        self.query_one("#summary", Static).update("")
+
+    def show_explanation(self, explanation: Explanation, title: str) -> None:
+        self.query_one("#run-title", Label).update(title + "   [ ] other runs · ← → select a word")
+        self.query_one(TokenHeatmap).show(explanation)
+        self.query_one(HeatLegend).show(explanation)
+        self.query_one("#answer", Static).update(Content(explanation.original_output))
+        self.query_one(FidelityTable).show(explanation)
+        self.query_one(TopWordsTable).show(explanation)
+        self.query_one(PerturbationTable).show(explanation)
+        self.query_one("#summary", Static).update(run_summary(explanation))
+
+    @property
+    def shown_run_id(self) -> str | None:
+        if self.shown_run is None or not self.app.session.runs:
+            return None
+        return self.app.session.runs[self.shown_run].id
+
+    @property
+    def shown_explanation(self) -> Explanation | None:
+        if self.shown_run is None or not self.app.session.runs:
+            return None
+        return self.app.session.runs[self.shown_run].explanation
+
+    @on(TokenHeatmap.WordSelected)
+    def _word_selected(self, event: TokenHeatmap.WordSelected) -> None:
+        if event.heatmap.explanation is not None:
+            self.query_one(WordDetail).show(event.heatmap.explanation, event.support)
+
+    @on(PerturbationTable.HeaderSelected)
+    def _sorted(self) -> None:
+        self.call_after_refresh(self._update_sort_label)
+
+    def on_key(self, event) -> None:
+        if event.key in ("s", "r") and isinstance(self.focused, PerturbationTable):
+            self.call_after_refresh(self._update_sort_label)
+
+    def _update_sort_label(self) -> None:
+        table = self.query_one(PerturbationTable)
+        self.query_one("#sort-label", Label).update(
+            f"sorted by {table.sort_label} · s: next column · r: reverse"
+        )
+
+    # -- runner messages -----------------------------------------------------------------------
+    def on_run_started(self, message: RunStarted) -> None:
+        self.log_widget.write(f"explaining on {message.backend}…", "bold")
+
+    def on_run_progress(self, message: RunProgress) -> None:
+        self.log_widget.progress(message.stage, message.done, message.total)
+
+    def on_answer_received(self, message: AnswerReceived) -> None:
+        self.log_widget.answer(message.done, message.total, message.prompt, message.output, message.cached)
+
+    def on_run_notice(self, message: RunNotice) -> None:
+        self.log_widget.notice(message.message, message.level, message.is_retry)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.log_widget.finished(message.explanation)
+        self.app.record_run(message.explanation)
+        self.refresh_title()
+        self.show_run(len(self.app.session.runs) - 1)
+        self.action_tab("tab-heatmap")
+        self.query_one(TokenHeatmap).focus()
+
+    def on_batch_finished(self, message: BatchFinished) -> None:
+        pass
+
+    def on_run_failed(self, message: RunFailed) -> None:
+        self.log_widget.stopped(f"error: {message.message}")
+        self.notify(message.message, severity="error", timeout=8)
+
+    def on_run_cancelled(self, message: RunCancelled) -> None:
+        self.log_widget.stopped(
+            f"cancelled after {message.answers} answers; nothing was added to the session", "bold yellow"
+        )
+        self.notify("run cancelled")
