@@ -1,0 +1,115 @@
+"""How much a word's score owes to which perturbations were drawn: bootstrap intervals.
+
+A score is a regression coefficient fitted to a few dozen random perturbations. Drawing other
+perturbations of the same prompt would give other scores; the bootstrap imitates that from the
+data at hand: resample the perturbations (mask, answer distance, kernel weight) with
+replacement, refit the same surrogate, and take the percentiles of each word's refitted score
+(Efron's percentile interval). A word whose interval contains 0 is not reliably signed: the
+auditor should not read its colour as a finding. Resampling is seeded from the run's seed, so
+the interval is reproducible. Unlike Bayesian ridge's credible interval it makes no model
+assumption and works for every surrogate, so both are shown.
+
+Intervals travel in `Explanation.extras` (plain JSON) under `INTERVALS_KEY`; `intervals_of`
+reads them back as typed values for renderers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .surrogate import fit_surrogate
+
+INTERVALS_KEY = "intervals"
+DEFAULT_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class WordIntervals:
+    """Per-word lower and upper bounds of the importance at `level`, and how they were made."""
+
+    kind: str  # "bootstrap" (percentile, over perturbations) or "credible" (Bayesian posterior)
+    level: float
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    resamples: int = 0
+    seed: int | None = None
+
+    def crosses_zero(self) -> tuple[bool, ...]:
+        return tuple(lo <= 0.0 <= hi for lo, hi in zip(self.lower, self.upper))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "level": self.level,
+            "lower": list(self.lower),
+            "upper": list(self.upper),
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "crosses_zero": list(self.crosses_zero()),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WordIntervals:
+        return cls(
+            kind=str(data["kind"]),
+            level=float(data["level"]),
+            lower=tuple(float(v) for v in data["lower"]),
+            upper=tuple(float(v) for v in data["upper"]),
+            resamples=int(data.get("resamples", 0)),
+            seed=data.get("seed"),
+        )
+
+
+def bootstrap_intervals(
+    surrogate: str,
+    masks: np.ndarray,
+    target: np.ndarray,
+    weights: np.ndarray,
+    *,
+    resamples: int,
+    seed: int,
+    level: float = DEFAULT_LEVEL,
+) -> WordIntervals:
+    """Percentile intervals of each word's importance over `resamples` bootstrap refits."""
+    masks = np.asarray(masks, dtype=float)
+    target = np.asarray(target, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    n = masks.shape[0]
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0xB00757,)))
+    scores = np.empty((resamples, masks.shape[1]))
+    for r in range(resamples):
+        rows = rng.integers(0, n, size=n)
+        if not np.any(weights[rows] > 0):
+            rows = np.arange(n)  # a resample with no weight cannot be fitted; use the sample
+        scores[r] = fit_surrogate(surrogate, masks[rows], target[rows], weights[rows]).importance
+    tail = (1 - level) / 2 * 100
+    lower, upper = np.percentile(scores, [tail, 100 - tail], axis=0)
+    return WordIntervals(
+        kind="bootstrap",
+        level=level,
+        lower=tuple(float(v) for v in lower),
+        upper=tuple(float(v) for v in upper),
+        resamples=resamples,
+        seed=seed,
+    )
+
+
+def credible_intervals(bounds: np.ndarray | None, level: float = DEFAULT_LEVEL) -> WordIntervals | None:
+    """Bayesian ridge's posterior intervals (from `SurrogateFit.credible_intervals`) as WordIntervals."""
+    if bounds is None:
+        return None
+    return WordIntervals(
+        kind="credible",
+        level=level,
+        lower=tuple(float(v) for v in bounds[:, 0]),
+        upper=tuple(float(v) for v in bounds[:, 1]),
+    )
+
+
+def intervals_of(extras: dict[str, Any]) -> dict[str, WordIntervals]:
+    """The intervals stored in an explanation's extras, by kind (empty if none)."""
+    stored = extras.get(INTERVALS_KEY) or {}
+    return {kind: WordIntervals.from_dict(data) for kind, data in stored.items()}
