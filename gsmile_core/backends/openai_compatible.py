@@ -3,17 +3,17 @@ llama.cpp server, LM Studio), through the official `openai` SDK pointed at `base
 
 A base URL is required, and the key is this provider's own (OPENAI_COMPATIBLE_API_KEY or the
 keyring), never OPENAI_API_KEY: an OpenAI key must not be sent to some other server by accident.
-Most local servers need no key at all. Without `model`, the server's /models list is asked once:
-local servers usually serve exactly one model, which is then used (and recorded).
+Most local servers need no key at all. Without `model`, the server's /models list is asked once,
+when the backend is made: local servers usually serve exactly one model, which is then used (and
+recorded, so the cache and audit trail name the real model).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from ..errors import BackendError, ConfigError
-from ..types import Generation, GenerationParams
+from .api_common import classify
 from .base import BACKENDS
 from .openai_api import OpenAIFormatBackend
 
@@ -31,7 +31,8 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
                 "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
             )
         super().__init__(model=model, base_url=base_url, **options)
-        self._model_lock: asyncio.Lock | None = None
+        if not self.model:
+            self.model = self._discover_model()
 
     @property
     def where(self) -> str:
@@ -41,25 +42,31 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
     def api(self) -> str:
         return self.api_option or "chat"
 
-    async def _discover_model(self, client: Any) -> None:
-        if self._model_lock is None:
-            self._model_lock = asyncio.Lock()
-        async with self._model_lock:
-            if self.model:
-                return
-            page = await client.models.list(timeout=self.timeout)
-            names = [m.id for m in getattr(page, "data", None) or [] if isinstance(getattr(m, "id", None), str)]
-            if len(names) == 1:
-                self.model = names[0]
-                return
-            if not names:
-                raise BackendError(f"{self.where}: lists no models; name one with --model", kind="bad_request")
-            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
-            raise BackendError(
-                f"{self.where}: serves several models ({shown}); choose one with --model", kind="bad_request"
-            )
+    def _discover_model(self) -> str:
+        """The one model the server lists, asked once at construction (so the cache and audit
+        identity name the real model from the first call on)."""
+        import openai
 
-    async def _call(self, client: Any, prompt: str, params: GenerationParams) -> Generation:
-        if not self.model:
-            await self._discover_model(client)
-        return await super()._call(client, prompt, params)
+        failure: BackendError | None = None
+        names: list[str] = []
+        try:
+            with openai.OpenAI(
+                api_key=self.credentials.secret.reveal() if self.credentials.secret else "no-key-configured",
+                base_url=self.base_url, max_retries=0, timeout=min(self.timeout, 15.0),
+            ) as client:
+                page = client.models.list()
+                names = [m.id for m in getattr(page, "data", None) or [] if isinstance(getattr(m, "id", None), str)]
+        except Exception as error:  # one line, as for any call
+            failure = classify(error, openai, self.where, key_env=self.info.key_env,
+                               provider_name=self.provider_name, timeout=min(self.timeout, 15.0),
+                               secret=self.credentials.secret)
+        if failure is not None:
+            raise BackendError(f"{failure} (while asking which model it serves; --model skips this)",
+                               kind=failure.kind, retry_after=failure.retry_after)
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise BackendError(f"{self.where}: lists no models; name one with --model", kind="bad_request")
+        shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+        raise BackendError(f"{self.where}: serves several models ({shown}); choose one with --model",
+                           kind="bad_request")
