@@ -284,9 +284,12 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
     scale = scale_of([explanation])
     support = word_support(explanation)
     has_std = explanation.attribution_std is not None
+    kinds = sorted({s.interval_kind for s in support if s.interval_kind})
     headers = ["rank", "word", "position", "importance"]
     if has_std:
-        headers += ["posterior std", "95% interval"]
+        headers.append("posterior std")
+    if kinds:
+        headers.append(f"95% interval ({esc(', '.join(kinds))})")
     headers += ["perturbations without it", "of them p &lt; α", "with it: p &lt; α", "Fisher p", "significant"]
     rows = []
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
@@ -300,6 +303,7 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
         ]
         if has_std:
             row.append(("n", number(sup.std)))
+        if kinds:
             row.append(("n", "n/a" if sup.interval is None else f"[{number(sup.interval[0])}, {number(sup.interval[1])}]"))
         row += [
             ("n", str(len(sup.without))),
@@ -503,7 +507,9 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n_{md(LEGEND)}_ "
         f"n.s. = not significant. Rule: {md(support_rule(explanation))}.",
     ]
+    kinds = sorted({s.interval_kind for s in support if s.interval_kind})
     headers = ["rank", "word", "position", "importance"] + (["posterior std"] if has_std else [])
+    headers += [f"95% interval ({', '.join(kinds)})"] if kinds else []
     headers += ["perturbations without it", "of them p < α", "with it: p < α", "Fisher p", "significant"]
     rows = []
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
@@ -511,6 +517,8 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         row = [str(rank), md(feature.text), str(feature.index + 1), number(score, signed=True)]
         if has_std:
             row.append(number(sup.std))
+        if kinds:
+            row.append("n/a" if sup.interval is None else f"\\[{number(sup.interval[0])}, {number(sup.interval[1])}\\]")
         row += [str(len(sup.without)), f"{sup.significant_count}/{sup.tested}" if sup.tested else "—",
                 f"{sup.kept_significant}/{sup.kept_tested}" if sup.kept_tested else "—",
                 p_value(sup.fisher_p), {True: "yes", False: "no", None: "—"}[sup.significant]]

@@ -3,8 +3,9 @@
 gSMILE's p-values belong to perturbations (did this perturbed prompt change the answer beyond
 what sampling noise explains?), not to words, so "is this word significant" needs a stated rule:
 
-- with a Bayesian surrogate (posterior std available): the word is supported when its 95 %
-  credible interval, importance ± 1.96 std, excludes 0;
+- with an interval for the word's importance — the Bayesian surrogate's credible interval
+  (stored by the pipeline, or importance ± 1.96 posterior std), else the bootstrap percentile
+  interval (`uncertainty.py`) — the word is supported when the interval excludes 0;
 - otherwise, with p-values: the word is supported when dropping it goes with significant
   answer changes more often than keeping it does — Fisher's exact test (scipy, one-sided) on
   the 2×2 table (word dropped / kept) × (p < α / p ≥ α), at level α. Counting only "some
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from scipy.stats import fisher_exact
 
 from .types import Explanation, Feature
+from .uncertainty import INTERVALS_KEY, intervals_of
 
 Z_95 = 1.959963984540054
 
@@ -50,6 +52,7 @@ class WordSupport:
     interval: tuple[float, float] | None
     significant: bool | None
     rule: str
+    interval_kind: str | None = None
 
     @property
     def supported(self) -> bool | None:
@@ -61,6 +64,7 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
     """One `WordSupport` per feature, in prompt order."""
     alpha = float(explanation.config.get("alpha", 0.05) if alpha is None else alpha)
     rule = support_rule(explanation, alpha)
+    kind, stored = _stored_intervals(explanation)
     perturbations = explanation.perturbations
     result = []
     for feature, score in zip(explanation.features, explanation.attributions):
@@ -75,11 +79,12 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
             table = [[sig_dropped, len(dropped) - sig_dropped], [sig_kept, len(kept) - sig_kept]]
             fisher_p = float(fisher_exact(table, alternative="greater").pvalue)
         std = None
-        interval = None
         if explanation.attribution_std is not None and i < len(explanation.attribution_std):
             std = float(explanation.attribution_std[i])
-            if math.isfinite(std) and math.isfinite(score):
-                interval = (score - Z_95 * std, score + Z_95 * std)
+        interval = stored[i] if stored is not None and i < len(stored) else None
+        interval_kind = kind if interval is not None else None
+        if interval is None and std is not None and math.isfinite(std) and math.isfinite(score):
+            interval, interval_kind = (score - Z_95 * std, score + Z_95 * std), "credible"
         if interval is not None:
             significant: bool | None = not (interval[0] <= 0.0 <= interval[1])
         elif fisher_p is not None:
@@ -100,18 +105,39 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
                 interval=interval,
                 significant=significant,
                 rule=rule,
+                interval_kind=interval_kind,
             )
         )
     return tuple(result)
 
 
+def _stored_intervals(explanation: Explanation) -> tuple[str | None, list[tuple[float, float]] | None]:
+    """The pipeline's stored intervals: credible first, then bootstrap (None if absent/damaged)."""
+    stored = explanation.extras.get(INTERVALS_KEY)
+    if not isinstance(stored, dict):
+        return None, None
+    for kind in ("credible", "bootstrap"):
+        try:
+            intervals = intervals_of({INTERVALS_KEY: {kind: stored[kind]}})[kind]
+        except (KeyError, TypeError, ValueError):
+            continue
+        if len(intervals.lower) == len(explanation.features):
+            return kind, list(zip(intervals.lower, intervals.upper))
+    return None, None
+
+
 def support_rule(explanation: Explanation, alpha: float | None = None) -> str:
     """The rule `word_support` applies to this explanation, in one sentence for a legend."""
     alpha = explanation.config.get("alpha", 0.05) if alpha is None else alpha
-    if explanation.attribution_std is not None:
-        return "significant when the 95% credible interval (score ± 1.96 posterior std) excludes 0"
+    kind, _ = _stored_intervals(explanation)
+    if kind is None and explanation.attribution_std is not None:
+        kind = "credible"
+    if kind == "credible":
+        return "significant when the 95% credible interval of the score (Bayesian surrogate) excludes 0"
+    if kind == "bootstrap":
+        return "significant when the 95% bootstrap interval of the score (perturbations resampled) excludes 0"
     if not any(p.p_value is not None for p in explanation.perturbations):
-        return "no p-values or posterior std in this run: significance unknown"
+        return "no p-values or intervals in this run: significance unknown"
     return (
         "significant when dropping the word is followed by significant answer changes more often "
         f"than keeping it (one-sided Fisher exact test on the perturbations' p-values, at {alpha})"
