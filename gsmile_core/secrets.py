@@ -115,9 +115,10 @@ def _backend_name(backend: object) -> str:
 
 def _leaf_backends(backend: object) -> list[object]:
     """A chainer backend stands for the backends it chains; others stand for themselves."""
-    inner = getattr(backend, "backends", None)
-    if type(backend).__module__ == "keyring.backends.chainer" and inner is not None:
-        return list(inner)
+    from keyring.backends.chainer import ChainerBackend
+
+    if isinstance(backend, ChainerBackend):
+        return list(backend.backends)
     return [backend]
 
 
