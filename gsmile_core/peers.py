@@ -18,6 +18,7 @@ All take an `OutputProbe`, so each prompt is asked once however many peers share
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,8 +58,12 @@ def shapley_permutations(d: int, budget: int, seed: int) -> list[np.ndarray]:
     """Random permutations whose prefix coalitions need at most `budget` distinct prompts.
 
     Each permutation adds at most d-1 new non-empty, non-full coalitions; the original prompt
-    and the empty one are free. At least one permutation is always drawn.
+    and the empty one are free. At least one permutation is always drawn. When every coalition
+    fits in the budget and d ≤ 8, all d! permutations are returned: the estimate is then the
+    exact Shapley value.
     """
+    if d <= 8 and 2**d - 2 <= budget:
+        return [np.array(order) for order in itertools.permutations(range(d))]
     rng = np.random.default_rng(seed)
     seen: set[tuple[int, ...]] = set()
     permutations: list[np.ndarray] = []
@@ -98,5 +103,5 @@ async def shapley_sampling(probe: OutputProbe, budget: int, seed: int = 0) -> tu
     for order, chain in zip(permutations, chains):
         for step, i in enumerate(order):
             scores[int(i)] += values[chain[step + 1]] - values[chain[step]]
-    asked = sum(1 for m in every if any(m))
+    asked = len({probe.text(m) for m in every if any(m)})  # distinct prompts, the original included
     return scores / len(permutations), asked

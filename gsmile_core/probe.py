@@ -19,10 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backends.base import Backend
-from .calls import CallEngine
+from .cache import ResponseCache
 from .config import ExplainConfig
 from .distances import DISTANCES
 from .embed import get_embedder
+from .sampling import engine_for, generate_answers
 from .segment import apply_mask
 from .types import Feature
 
@@ -39,13 +40,18 @@ class OutputProbe:
         backend: Backend,
         config: ExplainConfig,
         original_output: str | None = None,
+        *,
+        cache: ResponseCache | None = None,
+        refresh: bool = False,
     ) -> None:
         self.prompt = prompt
         self.features = tuple(features)
         self.backend = backend
         self.config = config
         self.original_output = original_output
-        self.engine = CallEngine(backend, config.generation_params(), concurrency=config.concurrency)
+        # The same engine as `explain` (cache, retries, budget) and the same k samples per prompt,
+        # so Δ here is the Δ of the explanation.
+        self.engine = engine_for(backend, config, cache=cache, refresh=refresh)
         self.embedder = get_embedder(config.embedder)
         self.distance = DISTANCES.get(config.output_distance)
         self._delta: dict[Mask, float] = {}
@@ -61,9 +67,9 @@ class OutputProbe:
         wanted = [m for m in dict.fromkeys([full, *masks]) if m not in self._delta]
         asked = [m for m in wanted if any(m)]
         if asked:
-            answers, _ = await self.engine.generate_all([self.text(m) for m in asked])
+            sampled = await generate_answers(self.engine, [self.text(m) for m in asked], self.config.samples_per_prompt)
             for m in asked:
-                self.answers[m] = answers[self.text(m)].text
+                self.answers[m] = sampled.answers[self.text(m)].text
         if self.original_output is None:
             self.original_output = self.answers[full]
         original = self.embedder.embed(self.original_output)

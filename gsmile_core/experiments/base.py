@@ -24,12 +24,14 @@ from typing import Any
 
 from .. import __version__
 from ..backends.base import Backend
+from ..cache import ResponseCache
 from ..config import ExplainConfig
 from ..errors import ConfigError
 from ..events import EventHandler, Notice, StageStarted, StepDone, ignore
 from ..memo import MemoBackend
 from ..metrics.tables import Column, csv_table, markdown_table
 from ..pipeline import explain
+from ..probe import OutputProbe
 from ..registry import Registry
 from ..types import Explanation
 
@@ -77,7 +79,8 @@ class ExperimentResult:
         parts.append(
             f"\n_gSMILE {p.get('gsmile_version', '?')}, backend {p.get('backend', '?')}, model "
             f"{p.get('model', '?')}, {p.get('created_at', '?')}; {p.get('model_calls', 0)} model "
-            f"calls, {p.get('answers_reused', 0)} answers reused, {p.get('seconds', 0):.1f} s._\n"
+            f"calls, {p.get('answers_reused', 0)} answers reused within the run, "
+            f"{p.get('response_cache_hits', 0)} from the response cache, {p.get('seconds', 0):.1f} s._\n"
         )
         return "".join(parts)
 
@@ -91,7 +94,12 @@ class ExperimentContext:
         config: ExplainConfig,
         options: dict[str, Any] | None = None,
         on_event: EventHandler = ignore,
+        *,
+        cache: ResponseCache | None = None,
+        refresh: bool = False,
     ) -> None:
+        self.cache = cache
+        self.refresh = refresh
         self.backend = backend if isinstance(backend, MemoBackend) else MemoBackend(backend)
         self.config = config
         self.options = dict(options or {})
@@ -100,6 +108,8 @@ class ExperimentContext:
         self._total = 0
         self._done = 0
         self.explanations = 0
+        self.cache_hits = 0
+        self._probes: list[OutputProbe] = []
 
     def option(self, name: str, default: Any) -> Any:
         value = self.options.get(name)
@@ -122,7 +132,24 @@ class ExperimentContext:
         """One gSMILE explanation on the run's backend (answers shared across the run)."""
         config = self.config.with_changes(**changes) if changes else self.config
         self.explanations += 1
-        return await explain(prompt, self.backend, config)
+        explanation = await explain(prompt, self.backend, config, cache=self.cache, refresh=self.refresh)
+        if self.cache is not None:
+            self.cache_hits += explanation.cache_hits
+        return explanation
+
+    def probe(self, explanation: Explanation, config: ExplainConfig | None = None) -> OutputProbe:
+        """An output probe on the explanation's prompt, sharing this run's backend and cache."""
+        probe = OutputProbe(
+            explanation.prompt,
+            explanation.features,
+            self.backend,
+            config or ExplainConfig.from_dict(explanation.config),
+            explanation.original_output,
+            cache=self.cache,
+            refresh=self.refresh,
+        )
+        self._probes.append(probe)
+        return probe
 
     def provenance(self) -> dict[str, Any]:
         inner = self.backend.inner
@@ -136,6 +163,9 @@ class ExperimentContext:
             "options": {k: v for k, v in self.options.items() if v is not None},
             "model_calls": self.backend.model_calls,
             "answers_reused": self.backend.memo_hits,
+            "response_cache_hits": self.cache_hits + sum(p.engine.cache_hits for p in self._probes),
+            "response_cache": None if self.cache is None else str(getattr(self.cache, "directory", "on")),
+            "refresh": self.refresh,
             "explanations": self.explanations,
             "seconds": round(time.perf_counter() - self.started, 3),
             "python": sys.version.split()[0],

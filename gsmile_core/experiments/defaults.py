@@ -25,7 +25,6 @@ from ..distances import DISTANCES
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for, load_labelled_prompts
 from ..metrics.faithfulness import deletion_test
 from ..peers import leave_one_out, lime_scores, shapley_sampling
-from ..probe import OutputProbe
 from ..refit import DistanceTable, refit
 from ..stats import auto_kernel_width
 from ..surrogate import SURROGATES
@@ -101,7 +100,7 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
                 record("LIME (uniform-count, cosine kernel, ridge)", lime_scores(masks, deltas), labels, words,
                        explanation.unique_prompts)
             ctx.step()
-        probe = OutputProbe(first.prompt, first.features, ctx.backend, base, first.original_output)
+        probe = ctx.probe(first, base)
         probes.append(probe)
         loo, asked = await leave_one_out(probe)
         record("leave-one-out ablation", loo, labels_for(first.features, item.critical),
@@ -109,7 +108,7 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
         ctx.step()
         shapley, asked = await shapley_sampling(probe, budget, seed=ctx.config.seed)
         record("Shapley sampling", shapley, labels_for(first.features, item.critical),
-               [f.text for f in first.features], asked + 1)
+               [f.text for f in first.features], asked)
         ctx.step()
 
     def summary(key: str) -> dict[str, Any]:

@@ -154,5 +154,5 @@ async def deletion_test(
         random_comprehensiveness=float(np.mean([aopc(c[0]) for c in randoms])),
         random_sufficiency=float(np.mean([aopc(c[1]) for c in randoms])),
         random_seeds=random_seeds,
-        prompts_asked=len({m for m in every if any(m)}),
+        prompts_asked=len({probe.text(m) for m in every if any(m)}),
     )

@@ -1,0 +1,172 @@
+"""`gsmile experiment NAME --backend ... --out DIR`: reproduce one of the paper's tables.
+
+`gsmile experiment --list` names them. Each writes NAME.json (everything, with provenance),
+NAME.csv and NAME.md into --out, prints the Markdown table, and shows a progress bar with an ETA
+on stderr. Answers are shared within the run and, unless --no-cache, stored in the response
+cache, so a second run asks the model nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from ..backends import create_backend
+from ..errors import ConfigError
+from ..events import Event, Notice, StageStarted, StepDone
+from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
+from .engine_options import open_cache
+from .explain import add_explain_options, backend_options, config_from_args, positive_int
+
+
+class ExperimentProgress:
+    """One bar over the experiment's steps, with ETA; plain lines when stderr is not a terminal."""
+
+    def __init__(self, console: Console, enabled: bool = True) -> None:
+        self.console = console
+        self.enabled = enabled
+        self.live = enabled and console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not self.live,
+        )
+        self.task = None
+        self.label = "experiment"
+        self.started = time.monotonic()
+
+    def __enter__(self) -> ExperimentProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def handle(self, event: Event) -> None:
+        if not self.enabled:
+            return
+        if isinstance(event, StageStarted) and event.stage == "experiment":
+            self.started = time.monotonic()
+            if self.live:
+                self.task = self.progress.add_task(self.label, total=event.total)
+            else:
+                self.console.print(Text(f"{self.label}: {event.total} steps"))
+        elif isinstance(event, StepDone) and event.stage == "experiment":
+            if self.live and self.task is not None:
+                self.progress.update(self.task, completed=event.done)
+            else:
+                elapsed = time.monotonic() - self.started
+                eta = elapsed / event.done * (event.total - event.done) if event.done else 0.0
+                self.console.print(Text(f"{self.label}: {event.done}/{event.total} · {elapsed:.0f} s · eta {eta:.0f} s"))
+        elif isinstance(event, Notice):
+            self.console.print(Text(f"{event.level}: {event.message}", style="yellow"))
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, got {text!r}")
+    return values
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "experiment",
+        help="reproduce one of the paper's experiments (tables as JSON, CSV, Markdown)",
+        description="Reproduce one of the paper's experiments on the chosen model; --list names them.",
+    )
+    parser.add_argument("name", nargs="?", help="the experiment (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the experiments and exit")
+    parser.add_argument("--out", default=None, metavar="DIR", help="folder for NAME.json, NAME.csv and NAME.md (required to run)")
+    e = parser.add_argument_group("experiment")
+    e.add_argument("--prompt", default=None, help="prompt for perturbations/distances/runtime/consistency (default: 'What is the meaning of life?')")
+    e.add_argument("--counts", type=_numbers, default=None, metavar="N,N,...", help="perturbation counts for 'perturbations' (default: 32,64,128,256)")
+    e.add_argument("--repeats", type=positive_int, default=None, help="runs for 'consistency' (default: 10)")
+    e.add_argument("--prompts", type=positive_int, default=None, metavar="N", help="use the first N labelled prompts (default: all 10)")
+    e.add_argument("--k", type=positive_int, default=None, help="top-k words for 'stability' (default: 3)")
+    e.add_argument("--edit-suffix", default=None, help="token appended for 'stability' (default: please)")
+    e.add_argument("--top-k", type=positive_int, default=None, help="'accuracy': predict the top K words critical (default: K = number of critical words)")
+    e.add_argument("--threshold", type=float, default=None, help="'accuracy': predict words with score > T critical instead of top-k")
+    e.add_argument("--published-accuracy", type=_fraction, default=None, help="'accuracy': the model's externally reported accuracy, shown beside the table")
+    e.add_argument("--all-pairs", action="store_true", help="'distances': every registered input × output pair, not only the paper's five")
+    e.add_argument("--finalists", type=positive_int, default=None, help="'defaults': best configurations that take the deletion test (default: 6)")
+    e.add_argument("--random-seeds", type=positive_int, default=None, help="'defaults': random orders per deletion test (default: 5)")
+    add_explain_options(parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    parser.set_defaults(run=run)
+
+
+OPTION_NAMES = ("prompt", "counts", "repeats", "prompts", "k", "edit_suffix", "top_k", "threshold",
+                "published_accuracy", "all_pairs", "finalists", "random_seeds")
+
+
+def list_experiments() -> str:
+    width = max(len(n) for n in EXPERIMENTS.names())
+    return "\n".join(f"{n.ljust(width)}  {EXPERIMENTS.help(n)}" for n in EXPERIMENTS.names())
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        print(list_experiments())
+        return 0
+    if not args.name:
+        raise ConfigError("name an experiment (see 'gsmile experiment --list')")
+    EXPERIMENTS.get(args.name)  # unknown names fail before any model loads
+    if not args.out:
+        raise ConfigError("--out DIR is required: the folder for the JSON, CSV and Markdown results")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} exists and is not a folder")
+    if args.threshold is not None and args.top_k is not None:
+        raise ConfigError("choose --top-k or --threshold, not both")
+    config = config_from_args(args)
+    options = {name: getattr(args, name) for name in OPTION_NAMES}
+    options["all_pairs"] = bool(args.all_pairs) or None
+    cache = open_cache(args)
+    try:
+        backend = create_backend(args.backend, **backend_options(args))
+        err = Console(stderr=True)
+        with ExperimentProgress(err, enabled=not args.quiet) as progress:
+            progress.label = args.name
+            context = ExperimentContext(backend, config, options, progress.handle, cache=cache, refresh=args.refresh)
+            result = asyncio.run(_run(args.name, context))
+    finally:
+        if cache is not None:
+            cache.close()
+    written = write_outputs(result, out)
+    sys.stdout.write(result.markdown())
+    Console(stderr=True).print(Text("wrote " + ", ".join(str(p) for p in written)))
+    return 0
+
+
+async def _run(name, context):
+    try:
+        return await run_experiment(name, context)
+    finally:
+        await context.backend.aclose()

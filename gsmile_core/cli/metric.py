@@ -1,0 +1,254 @@
+"""`gsmile metric KIND ...`: one ATT metric (paper section 4.4) as a Markdown, CSV or JSON table.
+
+Kinds that read saved explanations (`gsmile explain --json FILE`) call no model: `accuracy`,
+`fidelity`, `stability`. `pearson` needs only numbers. `consistency` and `deletion` ask the
+model (through the response cache unless --no-cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from ..backends import create_backend
+from ..cache import ResponseCache
+from ..config import ExplainConfig
+from ..errors import ConfigError
+from ..memo import MemoBackend
+from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
+from ..metrics.consistency import attribution_consistency
+from ..metrics.faithfulness import deletion_test, pearson_faithfulness
+from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
+from ..metrics.stability import attribution_stability
+from ..metrics.tables import csv_table, markdown_table
+from ..pipeline import explain
+from ..probe import OutputProbe
+from ..types import Explanation
+from .engine_options import add_engine_options, open_cache
+from .experiment import ExperimentProgress
+from .explain import add_explain_options, backend_options, config_from_args, positive_int, read_prompt
+
+
+def load_explanation(path: str) -> Explanation:
+    """An explanation saved by `gsmile explain --json`; one clear line if it is not one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read it ({error})") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a gSMILE explanation")
+    try:
+        return Explanation.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"{path}: not a usable gSMILE explanation ({error})") from None
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown", help="table format (default: markdown)")
+    parser.add_argument("--out", default=None, metavar="FILE", help="write the table to FILE instead of stdout")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("metric", help="compute one ATT metric (accuracy, fidelity, stability, consistency, faithfulness)",
+                            description="Compute one ATT metric of the paper's section 4.4.")
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND", parser_class=type(parser))
+    kinds.required = True
+
+    p = kinds.add_parser("accuracy", help="ATT ACC, F1, AUROC of a saved explanation against critical words")
+    p.add_argument("explanation", help="explanation JSON (gsmile explain --json FILE)")
+    p.add_argument("--critical", nargs="+", required=True, metavar="WORD", help="the ground-truth critical words")
+    p.add_argument("--top-k", type=positive_int, default=None, help="predict the top K words (default: K = number of critical words)")
+    p.add_argument("--threshold", type=float, default=None, help="predict words with score > T instead of top-k")
+    _output_options(p)
+    p.set_defaults(run=run_accuracy)
+
+    p = kinds.add_parser("fidelity", help="the six fidelity figures of saved explanations, one row each")
+    p.add_argument("explanations", nargs="+", help="explanation JSON files")
+    _output_options(p)
+    p.set_defaults(run=run_fidelity)
+
+    p = kinds.add_parser("stability", help="Jaccard of the top-k words of two saved explanations (prompt, edited prompt)")
+    p.add_argument("first", help="explanation of the prompt")
+    p.add_argument("second", help="explanation of the edited prompt")
+    p.add_argument("--k", type=positive_int, default=3, help="top-k words compared (default: 3)")
+    p.add_argument("--by", choices=("abs", "signed"), default="abs", help="rank by |score| or signed score (default: abs)")
+    _output_options(p)
+    p.set_defaults(run=run_stability)
+
+    p = kinds.add_parser("pearson", help="faithfulness (paper): Pearson r of a metric vs external accuracies across models")
+    p.add_argument("--models", nargs="+", required=True, metavar="NAME")
+    p.add_argument("--values", nargs="+", type=float, required=True, metavar="X", help="the metric, one value per model")
+    p.add_argument("--accuracies", nargs="+", type=float, required=True, metavar="ACC", help="reported accuracy, one per model")
+    p.add_argument("--metric", default="ATT AUROC", help="name of the metric (default: ATT AUROC)")
+    _output_options(p)
+    p.set_defaults(run=run_pearson)
+
+    p = kinds.add_parser("consistency", help="per-word variance and std over R re-seeded explanations (runs the model)")
+    p.add_argument("prompt", help="the prompt, or - for stdin")
+    p.add_argument("--repeats", type=positive_int, default=10, help="runs R (default: 10)")
+    add_explain_options(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    _output_options(p)
+    p.set_defaults(run=run_consistency)
+
+    p = kinds.add_parser("deletion", help="deletion/insertion curves and AOPC vs random orders (runs the model)")
+    p.add_argument("explanation", help="explanation JSON; its backend must be named with --backend")
+    p.add_argument("--backend", required=True, help="the backend that made the explanation")
+    p.add_argument("--model", default=None, help="model name for the backend")
+    p.add_argument("--random-seeds", type=positive_int, default=5, help="random orders averaged (default: 5)")
+    p.add_argument("--concurrency", type=positive_int, default=8, help="calls in flight (default: 8)")
+    add_engine_options(p)
+    _output_options(p)
+    p.set_defaults(run=run_deletion)
+
+
+def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns, notes: list[str], payload: dict[str, Any]) -> int:
+    if args.format == "json":
+        text = json.dumps({**payload, "rows": rows, "notes": notes}, indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "csv":
+        text = csv_table(rows, columns)
+    else:
+        text = markdown_table(rows, columns) + "".join(f"\n- {n}" for n in notes) + ("\n" if notes else "")
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {args.out}: {error.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_accuracy(args: argparse.Namespace) -> int:
+    explanation = load_explanation(args.explanation)
+    rule = SelectionRule(top_k=args.top_k, threshold=args.threshold)
+    words = [f.text for f in explanation.features]
+    result = attribution_accuracy(explanation.attributions, labels_for(explanation.features, args.critical), rule, words)
+    rows = [{"word": w, "score": s, "label": y, "predicted": p}
+            for w, s, y, p in zip(words, result.scores, result.labels, result.predicted)]
+    summary = [{"acc": result.acc, "f1": result.f1, "auroc": result.auroc}]
+    notes = [f"Labelling rule (shipped set): {LABELLING_RULE}", f"Selection rule: {result.rule}.",
+             "AUROC: scikit-learn roc_auc_score of the signed scores (— when the prompt has one class only)."]
+    if args.format == "markdown":
+        text = markdown_table(summary, (("acc", "ATT ACC"), ("f1", "ATT F1"), ("auroc", "ATT AUROC")))
+        print(text)
+    return emit(args, rows, (("word", "Word"), ("score", "score"), ("label", "critical"), ("predicted", "predicted")),
+                notes, {"metric": "accuracy", "summary": summary[0], "prompt": explanation.prompt})
+
+
+def run_fidelity(args: argparse.Namespace) -> int:
+    explanations = [load_explanation(p) for p in args.explanations]
+    rows = fidelity_rows(explanations, "file", args.explanations)
+    for row, e in zip(rows, explanations):
+        row["perturbations"] = e.config.get("perturbations")
+        row["surrogate"] = e.config.get("surrogate")
+    columns = (("file", "Explanation"), ("perturbations", "#Perturb"), ("surrogate", "surrogate"), *SIX_FIGURES)
+    return emit(args, rows, columns, ["Figures as in the paper's eqs. 16-22 (R²_w and adj. R²_w literally)."],
+                {"metric": "fidelity"})
+
+
+def run_stability(args: argparse.Namespace) -> int:
+    a, b = load_explanation(args.first), load_explanation(args.second)
+    result = attribution_stability([f.text for f in a.features], a.attributions, [f.text for f in b.features],
+                                   b.attributions, k=args.k, by=args.by)
+    rows = [{"first": a.prompt, "second": b.prompt, "top_first": list(result.top_first),
+             "top_second": list(result.top_second), "jaccard": result.jaccard, "k": result.k}]
+    columns = (("first", "Prompt"), ("second", "Edited prompt"), ("top_first", "top words"),
+               ("top_second", "top words (edited)"), ("jaccard", "Jaccard"), ("k", "k"))
+    notes = [f"Top-{args.k} by {'|score|' if args.by == 'abs' else 'signed score'}; words aligned by position and identity."]
+    return emit(args, rows, columns, notes, {"metric": "stability", "result": result.to_dict()})
+
+
+def run_pearson(args: argparse.Namespace) -> int:
+    result = pearson_faithfulness(args.metric, args.models, args.values, args.accuracies)
+    rows = [{"model": m, "accuracy": a, "value": v} for m, a, v in zip(result.models, result.accuracies, result.metric_values)]
+    rows.append({"model": "Pearson r", "accuracy": None, "value": result.r})
+    notes = [f"scipy.stats.pearsonr over {len(args.models)} models: r = "
+             + ("undefined (a constant input)" if result.r is None else f"{result.r:.4f}, p = {result.p_value:.4f}")]
+    return emit(args, rows, (("model", "Model"), ("accuracy", "reported accuracy"), ("value", args.metric)), notes,
+                {"metric": "faithfulness-pearson", "result": result.to_dict()})
+
+
+def run_consistency(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    prompt = read_prompt(args.prompt)
+    from ..pipeline import prepare_prompt
+
+    prepare_prompt(prompt, config)
+    if args.repeats < 2:
+        raise ConfigError("--repeats must be at least 2")
+    cache = open_cache(args)
+    try:
+        backend = MemoBackend(create_backend(args.backend, **backend_options(args)))
+        with ExperimentProgress(Console(stderr=True), enabled=not args.quiet) as progress:
+            progress.label = "consistency"
+            runs = asyncio.run(_repeat(prompt, backend, config, args.repeats, progress, cache, args.refresh))
+    finally:
+        if cache is not None:
+            cache.close()
+    result = attribution_consistency([e.attributions for e in runs], [f.text for f in runs[0].features])
+    rows = [{"word": w, "mean": m, "variance": v, "std": s}
+            for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
+    rows.append({"word": "mean over words", "mean": None, "variance": result.mean_variance, "std": result.mean_std})
+    notes = [f"{args.repeats} runs, seeds {config.seed}..{config.seed + args.repeats - 1}; sample variance (ddof=1)."]
+    return emit(args, rows, (("word", "Word"), ("mean", "mean score"), ("variance", "Variance"), ("std", "Standard Deviation")),
+                notes, {"metric": "consistency", "result": result.to_dict()})
+
+
+async def _repeat(prompt, backend, config: ExplainConfig, repeats, progress, cache, refresh):
+    from ..events import StageStarted, StepDone
+
+    progress.handle(StageStarted("experiment", repeats))
+    runs = []
+    try:
+        for r in range(repeats):
+            runs.append(await explain(prompt, backend, config.with_changes(seed=config.seed + r), cache=cache, refresh=refresh))
+            progress.handle(StepDone("experiment", r + 1, repeats))
+    finally:
+        await backend.aclose()
+    return runs
+
+
+def run_deletion(args: argparse.Namespace) -> int:
+    explanation = load_explanation(args.explanation)
+    config = ExplainConfig.from_dict({**explanation.config, "concurrency": args.concurrency})
+    options = backend_options(argparse.Namespace(**{**vars(args), "base_url": None, "api": None}))
+    cache: ResponseCache | None = open_cache(args)
+    try:
+        backend = create_backend(args.backend, **options)
+        result = asyncio.run(_deletion(explanation, backend, config, args.random_seeds, cache, args.refresh))
+    finally:
+        if cache is not None:
+            cache.close()
+    d = len(explanation.features)
+    rows = [{"k": k, "deletion": result.deletion[k], "random_deletion": result.random_deletion[k],
+             "insertion": result.insertion[k], "random_insertion": result.random_insertion[k]} for k in range(d + 1)]
+    notes = [
+        f"Order: {', '.join(result.order)}.",
+        f"Comprehensiveness (AOPC, higher = more faithful): {result.comprehensiveness:.4f} vs random "
+        f"{result.random_comprehensiveness:.4f} (mean of {result.random_seeds} orders).",
+        f"Sufficiency (AOPC, lower = more faithful): {result.sufficiency:.4f} vs random {result.random_sufficiency:.4f}.",
+        f"{result.prompts_asked} masked prompts asked (cached answers are free).",
+    ]
+    return emit(args, rows, (("k", "k words"), ("deletion", "deletion Δ"), ("random_deletion", "random deletion Δ"),
+                             ("insertion", "insertion Δ"), ("random_insertion", "random insertion Δ")),
+                notes, {"metric": "deletion", "result": result.to_dict()})
+
+
+async def _deletion(explanation, backend, config, seeds, cache, refresh):
+    try:
+        probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
+                            cache=cache, refresh=refresh)
+        return await deletion_test(probe, explanation.attributions, random_seeds=seeds, seed=config.seed)
+    finally:
+        await backend.aclose()
