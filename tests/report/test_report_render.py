@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from conftest import CONTROL_CHARS, HTML_ATTACK, MARKUP
+from report_fixtures import CONTROL_CHARS, HTML_ATTACK, MARKUP
 
 from gsmile_core import report
 from gsmile_core.report import CSP, PALETTES, Palette, get_palette, render
