@@ -29,13 +29,13 @@ class GsmileApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "gSMILE"
     BINDINGS = [
-        Binding("f1", "help", "Help"),
+        Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+t", "next_theme", "Theme", priority=True),
         Binding("ctrl+s", "save", "Save session", priority=True),
-        Binding("f7", "compare", "Compare"),
-        Binding("f8,ctrl+o", "sessions", "Sessions"),
-        Binding("f9", "credentials", "Keys"),
-        Binding("f10", "export", "Export"),
+        Binding("f7", "compare", "Compare", priority=True),
+        Binding("f8,ctrl+o", "sessions", "Sessions", priority=True),
+        Binding("f9", "credentials", "Keys", priority=True),
+        Binding("f10", "export", "Export", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -59,6 +59,8 @@ class GsmileApp(App):
         self.runner = Runner(self, backend_factory)
         self.clock = clock  # injectable for frozen snapshots (progress-bar ETA)
         self.session_keys: dict[str, Any] = {}  # provider -> Secret, this session only
+        self._cache = None
+        self._cache_failed = False
         self._initial = (prompt, backend, config)
         for found in load_themes():
             self.register_theme(found)
@@ -145,6 +147,19 @@ class GsmileApp(App):
             self.push_screen(ExportScreen())
 
     # -- runs and the session --------------------------------------------------------------------
+    @property
+    def response_cache(self):
+        """The shared response cache (opened on first use); None, said once, if it cannot open."""
+        if self._cache is None and not self._cache_failed:
+            from gsmile_core.cache import ResponseCache
+
+            try:
+                self._cache = ResponseCache()
+            except GsmileError as error:
+                self._cache_failed = True
+                self.notify(f"running without the response cache: {error}", severity="warning", timeout=10)
+        return self._cache
+
     def backend_options(self, backend: str, model: str | None, config: ExplainConfig) -> dict[str, Any]:
         """Options for the backend factory: the model, the local model's parallel slots, and a
         this-session-only key when the user entered one (passed as a Secret, never revealed)."""

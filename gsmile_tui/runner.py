@@ -21,8 +21,9 @@ from gsmile_core.backends import Backend, create_backend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import GsmileError
 from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone
-from gsmile_core.pipeline import explain, plan_perturbations, prepare_prompt
-from gsmile_core.pricing import CostEstimate, estimate_input_tokens, find_price
+from gsmile_core.cache import ResponseCache
+from gsmile_core.dryrun import DryRunPlan, plan_dry_run, static_identity
+from gsmile_core.pipeline import explain, prepare_prompt
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation
 
@@ -49,38 +50,20 @@ class RunRequest:
     config: ExplainConfig
     backend_options: dict[str, Any] = field(default_factory=dict)
     label: str = "run"
+    cache: ResponseCache | None = None  # answers already stored are not asked again
 
 
-@dataclass(frozen=True)
-class DryRun:
-    """What a run would send, computed without calling any model."""
-
-    prompt: str
-    masks: tuple[tuple[int, ...], ...]
-    texts: tuple[str, ...]
-    unique: int
-    enumerated: bool
-    words: int
-
-    def estimate(self, config: ExplainConfig, backend: str, model: str | None) -> CostEstimate:
-        """Calls, tokens and (when the price table knows the model) cost, before any cache hit.
-
-        Output tokens are an upper bound (every answer at max_tokens); input tokens are the
-        pricing module's tokenizer-free estimate.
-        """
-        unique = list(dict.fromkeys(self.texts))
-        calls = len(unique) * config.samples_per_prompt
-        input_tokens = config.samples_per_prompt * sum(
-            estimate_input_tokens(t, config.system_prompt) for t in unique
-        )
-        return CostEstimate(calls, input_tokens, calls * config.max_tokens, find_price(backend, model or ""))
+def dry_run(request: RunRequest) -> DryRunPlan:
+    """What `request`'s first prompt would send and cost, from the core's planner: no backend is
+    built, no key read, no model called (raises ConfigError for a bad prompt or backend)."""
+    options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
+    identity = static_identity(request.backend, options)
+    return plan_dry_run(request.prompts[0], request.config, identity, request.cache)
 
 
-def dry_run(prompt: str, config: ExplainConfig) -> DryRun:
-    """The perturbed prompts a run would send (raises ConfigError for a bad prompt)."""
-    clean, features = prepare_prompt(prompt, config)
-    masks, texts, enumerated = plan_perturbations(clean, features, config)
-    return DryRun(clean, masks, texts, len(set(texts)), enumerated, len(features))
+def check_prompt(prompt: str, config: ExplainConfig) -> None:
+    """Refuse an empty, over-long or unusable prompt before anything starts (ConfigError)."""
+    prepare_prompt(prompt, config)
 
 
 class Runner:
@@ -150,7 +133,9 @@ class Runner:
             )
             for index, prompt in enumerate(request.prompts):
                 target.post_message(RunStarted(index, len(request.prompts), prompt, request.backend))
-                explanation = await explain(prompt, backend, request.config, on_event=self._handler(target))
+                explanation = await explain(
+                    prompt, backend, request.config, on_event=self._handler(target), cache=request.cache
+                )
                 self.finished.append(explanation)
                 target.post_message(RunFinished(explanation, index, len(request.prompts)))
             result = tuple(self.finished)

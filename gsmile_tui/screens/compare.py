@@ -31,7 +31,7 @@ from ..messages import (
     RunProgress,
     RunStarted,
 )
-from ..runner import dry_run
+from ..runner import check_prompt
 from ..widgets.heatmap import TokenHeatmap
 
 SLOTS = 3
@@ -122,7 +122,7 @@ class CompareScreen(Screen):
             return
         try:
             for _, prompt in filled:
-                dry_run(prompt, request.config)
+                check_prompt(prompt, request.config)
         except ConfigError as error:
             self.notify(str(error), severity="error")
             return

@@ -138,10 +138,10 @@ class CredentialsScreen(Screen):
         provider = self.provider
         if provider is not None:
             self.message(f"deleting the {provider} key from the keyring…")
-            self.remove(provider)
+            self.delete_key(provider)
 
     @work(thread=True, exclusive=True, group="keys-write")
-    def remove(self, provider: str) -> None:
+    def delete_key(self, provider: str) -> None:
         try:
             removed = keyring_delete(provider)
         except ConfigError as error:

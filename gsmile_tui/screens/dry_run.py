@@ -1,5 +1,5 @@
-"""Dry run: what a run would send, before spending anything — masks, prompts, unique count,
-calls/tokens/cost estimate. Computed by `runner.dry_run`; no model is called."""
+"""Dry run: what a run would send, before spending anything — masks, prompts, duplicates, cached
+answers, calls/tokens/cost estimate. Planned by `gsmile_core.dryrun`; no model is called."""
 
 from __future__ import annotations
 
@@ -10,24 +10,22 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from gsmile_core.dryrun import DryRunPlan
 from gsmile_core.sanitize import one_line
 
-from ..runner import DryRun, RunRequest
 
-
-def estimate_text(plan: DryRun, request: RunRequest) -> str:
-    model = request.backend_options.get("model")
-    estimate = plan.estimate(request.config, request.backend, model)
+def estimate_text(plan: DryRunPlan) -> str:
+    e = plan.estimate
     cost = (
-        "cost unknown (no price for this model in the price table)"
-        if estimate.cost is None
-        else f"at most ${estimate.cost:.4f}"
+        f"no price known for {plan.identity.provider} {plan.identity.model or '(default model)'}"
+        if e.cost is None
+        else f"at most ${e.cost:.4f}"
     )
     return (
-        f"{plan.words} words · {len(plan.masks)} perturbations · {plan.unique} unique prompts"
-        + (" (all masks enumerated)" if plan.enumerated else "")
-        + f"\n≤ {estimate.calls} model calls (before cache hits) · ~{estimate.input_tokens} input tokens"
-        f" · ≤ {estimate.output_tokens} output tokens · {cost}"
+        f"{plan.identity.provider} · model {plan.identity.model or '(default)'}\n"
+        f"{len(plan.prompts)} perturbations · {plan.unique_prompts} unique prompts · "
+        f"{plan.calls_total} calls ({plan.calls_cached} already cached, {plan.calls_needed} to make)\n"
+        f"~{e.input_tokens} input tokens · ≤ {e.output_tokens} output tokens · {cost}"
     )
 
 
@@ -40,19 +38,25 @@ class DryRunScreen(ModalScreen):
     DryRunScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, plan: DryRun, request: RunRequest) -> None:
+    def __init__(self, plan: DryRunPlan, request=None) -> None:
         super().__init__()
-        self.plan, self.request = plan, request
+        self.plan = plan
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Dry run — nothing is sent (escape closes)", classes="section")
-            yield Static(estimate_text(self.plan, self.request), id="estimate", markup=False)
+            yield Static(estimate_text(self.plan), id="estimate", markup=False)
             yield DataTable(id="dry-table", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "mask", "perturbed prompt")
-        for j, (mask, text) in enumerate(zip(self.plan.masks, self.plan.texts)):
-            table.add_row(Text(str(j), justify="right"), Text("".join(map(str, mask))), Text(one_line(text, 200)))
+        table.add_columns("#", "mask", "note", "perturbed prompt")
+        for j, planned in enumerate(self.plan.prompts):
+            note = "repeat" if planned.duplicate else ("cached" if planned.cached_samples else "")
+            table.add_row(
+                Text(str(j), justify="right"),
+                Text("".join(map(str, planned.mask))),
+                Text(note),
+                Text(one_line(planned.prompt, 200)),
+            )
         table.focus()

@@ -31,7 +31,7 @@ from ..messages import (
     RunProgress,
     RunStarted,
 )
-from ..runner import RunRequest, dry_run
+from ..runner import RunRequest, check_prompt, dry_run
 from ..widgets.heatmap import TokenHeatmap
 from ..widgets.legend import HeatLegend
 from ..widgets.run_log import RunLog
@@ -47,11 +47,11 @@ class MainScreen(Screen):
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+g", "dry_run", "Dry run", priority=True),
-        Binding("f2", "tab('tab-prompt')", "Prompt", show=False),
-        Binding("f3", "tab('tab-log')", "Log", show=False),
-        Binding("f4", "tab('tab-heatmap')", "Heatmap", show=False),
-        Binding("f5", "tab('tab-metrics')", "Metrics", show=False),
-        Binding("f6", "tab('tab-perturbations')", "Perturbations", show=False),
+        Binding("f2", "tab('tab-prompt')", "Prompt", show=False, priority=True),
+        Binding("f3", "tab('tab-log')", "Log", show=False, priority=True),
+        Binding("f4", "tab('tab-heatmap')", "Heatmap", show=False, priority=True),
+        Binding("f5", "tab('tab-metrics')", "Metrics", show=False, priority=True),
+        Binding("f6", "tab('tab-perturbations')", "Perturbations", show=False, priority=True),
         Binding("left_square_bracket", "show_run(-1)", "Prev run", show=False),
         Binding("right_square_bracket", "show_run(1)", "Next run", show=False),
     ]
@@ -133,7 +133,7 @@ class MainScreen(Screen):
             return None
         backend = self.settings.backend
         options = self.app.backend_options(backend, self.settings.model, config)
-        return RunRequest(prompts, backend, config, options, label)
+        return RunRequest(prompts, backend, config, options, label, self.app.response_cache)
 
     # -- actions -------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
@@ -147,7 +147,7 @@ class MainScreen(Screen):
         if request is None:
             return
         try:
-            dry_run(self.prompt_text, request.config)  # refuse an empty/huge prompt before any call
+            check_prompt(self.prompt_text, request.config)  # refuse an empty/huge prompt before any call
         except ConfigError as error:
             self.set_prompt_error(str(error))
             self.notify(str(error), severity="error")
@@ -166,7 +166,7 @@ class MainScreen(Screen):
         if request is None:
             return
         try:
-            plan = dry_run(self.prompt_text, request.config)
+            plan = dry_run(request)
         except GsmileError as error:
             self.set_prompt_error(str(error))
             self.notify(str(error), severity="error")

@@ -37,7 +37,8 @@ class SessionsScreen(Screen):
     def on_mount(self) -> None:
         self.title, self.sub_title = "gSMILE", "sessions"
         table = self.query_one(DataTable)
-        table.add_columns("name", "updated", "runs", "compares", "file", "status")
+        for name, width in (("name", 28), ("updated", 20), ("runs", 4), ("compares", 8), ("status", 30), ("file", 44)):
+            table.add_column(name, width=width, key=name)
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -62,14 +63,19 @@ class SessionsScreen(Screen):
                 Text(info.updated_at or "-"),
                 Text(str(info.runs), justify="right"),
                 Text(str(info.groups), justify="right"),
+                Text("ok" if info.error is None else one_line(info.error, 200), style="" if info.error is None else "red"),
                 Text(info.path.name),
-                Text("ok" if info.error is None else one_line(info.error, 80), style="" if info.error is None else "red"),
             )
         self.message(f"{len(infos)} session files" if infos else "no session files yet: runs are saved here automatically")
         table.focus()
 
     def message(self, text: str) -> None:
         self.query_one("#sessions-message", Label).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        info = self.selected
+        if info is not None:
+            self.message(info.error or f"{info.path} · enter opens it")
 
     @property
     def selected(self) -> SessionInfo | None:

@@ -74,6 +74,12 @@ class TokenHeatmap(Widget, can_focus=True):
     def action_last(self) -> None:
         self.cursor = max(len(self.supports) - 1, 0)
 
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
     def watch_cursor(self) -> None:
         self._announce()
 
@@ -97,7 +103,7 @@ class TokenHeatmap(Widget, can_focus=True):
             parts.append(e.prompt[cursor : feature.start])
             background = palette.background(support.score, scale)
             unsupported = support.significant is False
-            selected = feature.index == self.cursor
+            selected = self.has_focus and feature.index == self.cursor
             parts.append(
                 (
                     feature.text,
