@@ -31,6 +31,7 @@ from .engine_options import (
     print_dry_run,
 )
 from .progress import ProgressPrinter
+from .session_option import add_session_option, append_run, check_session_target
 
 
 def positive_int(text: str) -> int:
@@ -164,6 +165,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    add_session_option(out)
     out.add_argument("--dry-run", action="store_true", help="print every perturbed prompt, the call count, tokens and estimated cost; call nothing")
     out.add_argument("--shapley", action="store_true", help=f"also compute exact Shapley values by enumerating every mask (prompts of at most {MAX_SHAPLEY_WORDS} words; reuses the answers, asks only the missing masks)")
     parser.set_defaults(run=run)
@@ -184,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.json)
         if target.parent and not target.parent.exists():
             raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+    check_session_target(getattr(args, "session", None))
     cache = open_cache(args)
     try:
         if args.dry_run or config.max_calls is not None or config.max_cost is not None:
@@ -212,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
+    if getattr(args, "session", None):
+        append_run(args.session, explanation)
     if args.json == "-":
         print(payload)
         return 0
