@@ -35,7 +35,7 @@ from .fidelity import fidelity
 from .perturb import make_masks
 from .sanitize import strip_unsafe
 from .segment import apply_mask, split_words
-from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, permutation_test
+from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, mc_standard_error, permutation_test
 from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
 from .uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
@@ -228,6 +228,9 @@ async def explain(
         extras={
             "enumerated": enumerated,
             "pvalue_draws_total": int(sum(d for d in draws if d)),
+            "pvalue_mc_error_max": max(
+                (mc_standard_error(p, n) for p, n in zip(p_values, draws) if p is not None and n), default=None
+            ),
             INTERVALS_KEY: intervals,
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},

@@ -171,7 +171,12 @@ def run_summary(explanation: Explanation) -> Text:
     if tested:
         lines.append(
             f"p < {e.config.get('alpha', 0.05)}: {significant} of {tested} perturbations "
-            f"(permutation test, up to {e.config.get('bootstrap')} draws each)"
+            f"(permutation test, up to {e.config.get('bootstrap')} draws each"
+            + (
+                f", Monte-Carlo s.e. ≤ {e.extras['pvalue_mc_error_max']:.4f})"
+                if e.extras.get("pvalue_mc_error_max") is not None
+                else ")"
+            )
             + (f" · {e.dropped_insignificant} left out of the fit" if e.dropped_insignificant else "")
         )
     sampling = e.extras.get("sampling")

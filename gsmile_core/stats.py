@@ -207,3 +207,11 @@ def feasible_plan_costs(
     safe = np.where(mass > 0, mass, 1.0)
     plan += row_gap[:, :, None] * col_gap[:, None, :] / safe[:, None, None]
     return np.einsum("kij,kij->k", plan, costs)
+
+
+def mc_standard_error(p_value: float, draws: int) -> float:
+    """Monte-Carlo standard error of a permutation p-value (b+1)/(n+1) reported with n draws."""
+    if draws < 1:
+        return 0.0
+    rate = min(max((p_value * (draws + 1) - 1) / draws, 0.0), 1.0)
+    return float(np.sqrt(rate * (1 - rate) / draws))
