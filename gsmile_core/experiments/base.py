@@ -13,6 +13,7 @@ table shaped like the paper's.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import sys
 import time
@@ -70,7 +71,7 @@ class ExperimentResult:
         }
 
     def markdown(self) -> str:
-        parts = [f"# {self.title}\n", markdown_table(self.rows, self.columns)]
+        parts = [f"# {self.title}\n\n", markdown_table(self.rows, self.columns)]
         for title, columns, rows in self.extra_tables:
             parts += [f"\n## {title}\n\n", markdown_table(rows, columns)]
         if self.notes:
@@ -219,7 +220,13 @@ def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
     except OSError as error:
         raise ConfigError(f"cannot create {out_dir}: {error.strerror}") from None
     payloads = {
-        f"{result.name}.json": json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=_json_default) + "\n",
+        f"{result.name}.json": json.dumps(
+            _finite(json.loads(json.dumps(result.to_dict(), default=_json_default))),
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        + "\n",
         f"{result.name}.csv": csv_table(result.rows, result.columns),
         f"{result.name}.md": result.markdown(),
     }
@@ -234,6 +241,17 @@ def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
             raise ConfigError(f"cannot write {path}: {error.strerror}") from None
         written.append(path)
     return written
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: undefined numbers are stored as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Render result rows (dicts) as Markdown and CSV, with the columns named as in the paper.
 
 Numbers are printed with 4 decimals (the paper's precision) in Markdown and in full in CSV;
-None (an undefined figure) is "—" in Markdown and empty in CSV. Cell text is escaped for
+None or a non-finite number (an undefined figure) is "—" in Markdown and empty in CSV. Cell text is escaped for
 Markdown tables (pipes, newlines), since prompts and answers are untrusted.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ Column = tuple[str, str]  # (key in the row, title)
 
 
 def _markdown_cell(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -36,7 +37,7 @@ def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) ->
 
 
 def _csv_cell(value: Any) -> Any:
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)

@@ -145,3 +145,13 @@ def test_stability_and_deletion_on_the_local_model(tmp_path):
 
     curves = asyncio.run(deletion())
     assert len(curves.deletion) == 7 and curves.deletion[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_undefined_numbers_are_written_as_null(tmp_path):
+    from gsmile_core.experiments.base import ExperimentResult
+
+    result = ExperimentResult("x", "X", (("a", "A"),), ({"a": float("nan")}, {"a": float("inf")}, {"a": 1.5}))
+    write_outputs(result, tmp_path)
+    data = json.loads((tmp_path / "x.json").read_text())
+    assert [r["a"] for r in data["rows"]] == [None, None, 1.5]
+    assert "| — |" in (tmp_path / "x.md").read_text()
