@@ -210,8 +210,9 @@ def feasible_plan_costs(
 
 
 def mc_standard_error(p_value: float, draws: int) -> float:
-    """Monte-Carlo standard error of a permutation p-value (b+1)/(n+1) reported with n draws."""
+    """Monte-Carlo standard error of a permutation p-value (b+1)/(n+1) reported with n draws:
+    sqrt(p(1-p)/n), evaluated at the reported p so that b = 0 does not claim zero error."""
     if draws < 1:
         return 0.0
-    rate = min(max((p_value * (draws + 1) - 1) / draws, 0.0), 1.0)
-    return float(np.sqrt(rate * (1 - rate) / draws))
+    p = min(max(float(p_value), 0.0), 1.0)
+    return float(np.sqrt(p * (1 - p) / draws))
