@@ -169,11 +169,21 @@ def keyring_get(provider_name: str) -> Secret | None:
         raise ConfigError(status.problem or "the system keyring is unusable")
     import keyring
 
+    failure: str | None = None
     try:
-        stored = keyring.get_password(SERVICE, provider_name)
+        # wrapped at once: the plain value never sits in a local a crash screen could print
+        found = _wrap(keyring.get_password(SERVICE, provider_name))
+    except ConfigError:
+        raise
     except Exception as error:
-        raise ConfigError(_keyring_error("read", error)) from None
-    return None if not stored else Secret(stored)
+        failure = _keyring_error("read", error)
+    if failure is not None:
+        raise ConfigError(failure)
+    return found
+
+
+def _wrap(value: str | None) -> Secret | None:
+    return Secret(value) if value and value.strip() else None
 
 
 def keyring_set(provider_name: str, secret: Secret, *, allow_insecure: bool = False) -> KeyringStatus:
@@ -196,9 +206,7 @@ def keyring_set(provider_name: str, secret: Secret, *, allow_insecure: bool = Fa
         failure = _keyring_error("save the key", error)
     if failure is None:
         try:
-            readback = keyring.get_password(SERVICE, provider_name)
-            verified = readback is not None and hmac.compare_digest(readback.encode(), secret.reveal().encode())
-            del readback
+            verified = _wrap(keyring.get_password(SERVICE, provider_name)) == secret
         except Exception as error:
             failure = _keyring_error("read the key back", error)
         else:
