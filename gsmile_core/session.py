@@ -435,11 +435,27 @@ def load_session(path: Path | str) -> Session:
     return session_from_data(_read_json(path), str(path))
 
 
+_OWN_HEADER = re.compile(r'\{\s*"format":\s*"gsmile\.session",\s*"version":\s*(\d{1,9})\s*,')
+
+
 def _refuse_to_clobber(path: Path) -> None:
     """Never replace a file we could not read back: a newer session or somebody else's file."""
     if not path.exists():
         return
     try:
+        # Our own files start with format and version: autosaving a large session need not
+        # parse the whole previous file.
+        with path.open("rb") as handle:
+            head = handle.read(256).decode("utf-8", errors="replace")
+        own = _OWN_HEADER.match(head)
+        if own is not None:
+            version = int(own.group(1))
+            if version <= SESSION_VERSION:
+                return
+            raise SessionError(
+                f"refusing to overwrite {path}: it is a version {version} session, newer than "
+                f"this gSMILE writes ({SESSION_VERSION})"
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         raise SessionError(f"refusing to overwrite {path}: it is not a readable gSMILE session") from None
