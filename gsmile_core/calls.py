@@ -207,6 +207,8 @@ class CallEngine:
         self.peak_in_flight = 0
         self.spent_usd = 0.0
         self._reserved_usd = 0.0
+        self._estimated_input = 0  # our estimates vs the provider's counts, for later estimates
+        self._reported_input = 0
         if self.budget.max_cost is not None and self.budget.price is None:
             raise BudgetExceeded(
                 f"no price is known for {self.identity.provider} model {self.identity.model!r}, "
@@ -221,11 +223,18 @@ class CallEngine:
         return job_key(self.identity, self.params, job)
 
     def estimated_cost(self, job: CallJob) -> float:
-        """Worst-case cost of one call: estimated input tokens, output at max_tokens."""
+        """Worst-case cost of one call: estimated input tokens (scaled up by how far the
+        provider's own counts exceeded our estimates so far), output at max_tokens."""
         price = self.budget.price
         if price is None:
             return 0.0
-        return price.cost(estimate_input_tokens(job.prompt, self.params.system_prompt), self.params.max_tokens)
+        tokens_in = estimate_input_tokens(job.prompt, self.params.system_prompt) * self._input_ratio()
+        return price.cost(tokens_in, self.params.max_tokens)
+
+    def _input_ratio(self) -> float:
+        if self._estimated_input <= 0 or self._reported_input <= 0:
+            return 1.0
+        return max(1.0, self._reported_input / self._estimated_input)
 
     def cached_answers(self, jobs: Iterable[CallJob]) -> dict[CallJob, Generation]:
         """Answers already in the cache (nothing when there is no cache or on --refresh)."""
@@ -429,9 +438,13 @@ class CallEngine:
         price = self.budget.price
         if price is None:
             return
+        estimated_in = estimate_input_tokens(job.prompt, self.params.system_prompt)
         tokens_in = generation.prompt_tokens
         if tokens_in is None:
-            tokens_in = estimate_input_tokens(job.prompt, self.params.system_prompt)
+            tokens_in = estimated_in
+        else:
+            self._estimated_input += estimated_in
+            self._reported_input += tokens_in
         tokens_out = generation.completion_tokens
         if tokens_out is None:
             tokens_out = self.params.max_tokens
