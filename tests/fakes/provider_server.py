@@ -290,6 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- helpers ---------------------------------------------------------------------------------
     def _send(self, status: int, payload: bytes, content_type: str = "application/json",
               extra: Iterable[tuple[str, str]] = ()) -> None:
+        self._settle()
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -307,6 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reset(self) -> None:
         """Abort the TCP connection with RST: the client sees 'connection reset by peer'."""
+        self._settle()
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -344,12 +346,19 @@ class _Handler(BaseHTTPRequestHandler):
         prompt = extract_prompt(path, body)
         headers = {k.lower(): v for k, v in self.headers.items()}
         number, fault, latency = provider._admit(path, prompt, body, headers)
-        completed = False
+        self._settled, self._completed = False, False
         try:
             provider.sleep(latency)
-            completed = self._respond(path, body, prompt, fault, headers)
+            self._respond(path, body, prompt, fault, headers)
         finally:
-            provider._leave(completed)
+            self._settle()
+
+    def _settle(self) -> None:
+        """Leave the in-flight count (once) just BEFORE the last bytes go out, so a client that
+        has its answer always sees counters that already include it."""
+        if not getattr(self, "_settled", True):
+            self._settled = True
+            self.provider._leave(self._completed)
 
     def _respond(self, path: str, body: Any, prompt: str | None, fault: Fault | None,
                  headers: dict[str, str]) -> bool:
@@ -387,7 +396,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or prompt is None:
             self._send_json(400, self._error_body(path, 400))
             return False
-        self._send_json(200, self._success(path, body, prompt))
+        payload = self._success(path, body, prompt)
+        self._completed = True
+        self._send_json(200, payload)
         return True
 
     def _success(self, path: str, body: dict[str, Any], prompt: str) -> dict[str, Any]:
