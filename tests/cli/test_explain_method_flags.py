@@ -64,3 +64,30 @@ def test_cli_rejects_an_unknown_distance_in_one_line():
     result = run("explain", "hi there", "--backend", "fake", "--output-distance", "hamming")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "invalid choice: 'hamming'" in result.stderr
+
+
+def test_shapley_flag_prints_the_reference_table_and_stores_it():
+    result = run("explain", "the doctor saw the ocean", "--backend", "fake", "--shapley", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert "Exact Shapley values" in result.stdout and "Shapley rank" in result.stdout
+    result = run("explain", "the doctor saw the ocean", "--backend", "fake", "--shapley", "--json", "-", "--no-cache")
+    data = json.loads(result.stdout)
+    shapley = data["extras"]["shapley"]
+    assert len(shapley["values"]) == 5 and shapley["masks_total"] == 31
+    assert shapley["masks_queried"] == 0  # 30 masks fit in 64 perturbations: all enumerated
+
+
+def test_shapley_refuses_long_prompts_before_any_call():
+    result = run("explain", " ".join(["word"] * 13), "--backend", "fake", "--shapley")
+    assert result.returncode == 2
+    assert result.stderr.startswith("gsmile: error: --shapley enumerates") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("surrogate,headers", [("bayes", ["95% credible", "95% bootstrap CI"]), ("wls", ["95% bootstrap CI"])])
+def test_word_table_shows_intervals_and_marks_zero_crossings(surrogate, headers):
+    result = run("explain", "Could you please tell me what the doctor said about the ocean today", "--backend", "fake", "--surrogate", surrogate)
+    assert result.returncode == 0, result.stderr
+    for header in headers:
+        assert header in result.stdout
+    assert "∋0" in result.stdout and "sign is not reliable" in result.stdout
+    assert "Monte-Carlo s.e." in result.stdout
