@@ -38,10 +38,6 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
     def where(self) -> str:
         return f"openai-compatible server at {self.base_url}"
 
-    @property
-    def api(self) -> str:
-        return self.api_option or "chat"
-
     def _discover_model(self) -> str:
         """The one model the server lists, asked once at construction (so the cache and audit
         identity name the real model from the first call on)."""
