@@ -13,6 +13,9 @@ from gsmile_core.errors import ConfigError
 from gsmile_core.sliced_distances import (
     PROJECTIONS,
     anderson_darling_distance,
+    cramer_von_mises_columns,
+    ks_columns,
+    kuiper_columns,
     cramer_von_mises_distance,
     ecdf_gaps,
     kuiper_statistic,
@@ -188,3 +191,24 @@ def test_unknown_distance_is_a_config_error():
     with pytest.raises(ConfigError, match="known: .*kuiper"):
         ExplainConfig(output_distance="hamming")
     ExplainConfig(input_distance="kuiper", output_distance="wmd+cosine")
+
+
+def test_columnwise_ks_and_kuiper_handle_ties_like_scipy_and_the_pointwise_formula():
+    rng = np.random.default_rng(8)
+    for _ in range(30):
+        n, m = rng.integers(1, 10), rng.integers(1, 10)
+        pu = rng.integers(0, 4, size=(n, 5)).astype(float)  # many ties within and across
+        pv = rng.integers(0, 4, size=(m, 5)).astype(float) + rng.integers(0, 2)
+        ks = ks_columns(pu, pv)
+        kuiper = kuiper_columns(pu, pv)
+        for k in range(5):
+            assert ks[k] == pytest.approx(stats.ks_2samp(pu[:, k], pv[:, k]).statistic, abs=1e-12)
+            assert kuiper[k] == pytest.approx(kuiper_statistic(pu[:, k], pv[:, k]), abs=1e-12)
+
+
+def test_columnwise_cvm_equals_scipy_per_column():
+    rng = np.random.default_rng(9)
+    pu, pv = rng.normal(size=(7, 4)), rng.normal(size=(5, 4)) + 0.3
+    for k, value in enumerate(cramer_von_mises_columns(pu, pv)):
+        expected = stats.cramervonmises_2samp(pu[:, k], pv[:, k]).statistic * 12 / 35
+        assert value == pytest.approx(expected, rel=1e-9)
