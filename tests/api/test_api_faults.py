@@ -121,6 +121,34 @@ async def test_connection_refused(which):
     assert caught.value.retryable
 
 
+@pytest.mark.parametrize("which", BACKENDS)
+async def test_quota_and_context_length_are_not_retryable(provider_server, which):
+    backend = make(provider_server, which)
+    provider_server.fail_prompt(PROMPT, Fault.http(400, message="This model's maximum context length is 8192 tokens"))
+    with pytest.raises(BackendError) as caught:
+        await backend.generate(PROMPT, GenerationParams())
+    assert caught.value.kind == "context_length" and not caught.value.retryable
+    assert "maximum context length is 8192 tokens" in str(caught.value)
+    if which != "anthropic":  # OpenAI-format bodies carry the insufficient_quota code
+        provider_server.fail_prompt(PROMPT, Fault.http(429, code="insufficient_quota"))
+        with pytest.raises(BackendError) as caught:
+            await backend.generate(PROMPT, GenerationParams())
+        assert caught.value.kind == "quota" and not caught.value.retryable
+        assert "out of quota" in str(caught.value)
+    await backend.aclose()
+
+
+async def test_provider_text_in_errors_is_scrubbed_of_keys(provider_server):
+    backend = make(provider_server, "openai")
+    provider_server.fail_prompt(PROMPT, Fault.http(400, message=f"bad request from key {KEY} \x1b[31mred"))
+    with pytest.raises(BackendError) as caught:
+        await backend.generate(PROMPT, GenerationParams())
+    await backend.aclose()
+    message = str(caught.value)
+    assert KEY not in message and KEY[3:] not in message and "\x1b" not in message
+    assert "bad request from key" in message
+
+
 def test_retryable_kinds_match_the_engine_contract():
     assert BackendError("x", kind="rate_limit").retryable
     assert BackendError("x", kind="server").retryable

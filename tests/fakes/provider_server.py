@@ -54,15 +54,18 @@ class Fault:
     status: int = 200
     retry_after: str | None = None
     delay: float = 0.0
+    code: str | None = None  # the error code in the body (e.g. insufficient_quota)
+    message: str | None = None  # the error message in the body
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
     @classmethod
-    def http(cls, status: int, retry_after: float | str | None = None) -> Fault:
+    def http(cls, status: int, retry_after: float | str | None = None, *, code: str | None = None,
+             message: str | None = None) -> Fault:
         value = None if retry_after is None else str(retry_after)
-        return cls("status", status=status, retry_after=value)
+        return cls("status", status=status, retry_after=value, code=code, message=message)
 
     @classmethod
     def slow(cls, delay: float) -> Fault:
@@ -316,16 +319,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def _error_body(self, path: str, status: int) -> dict[str, Any]:
+    def _error_body(self, path: str, status: int, fault: Fault | None = None) -> dict[str, Any]:
+        message = (fault.message if fault else None) or f"fake provider error {status}"
         if path.endswith("/messages"):
             kinds = {400: "invalid_request_error", 401: "authentication_error",
                      403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
                      500: "api_error", 503: "api_error", 529: "overloaded_error"}
-            return {"type": "error", "error": {"type": kinds.get(status, "api_error"),
-                                                "message": f"fake provider error {status}"}}
+            kind = (fault.code if fault else None) or kinds.get(status, "api_error")
+            return {"type": "error", "error": {"type": kind, "message": message}}
         kinds = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
-        return {"error": {"message": f"fake provider error {status}", "type": "fake_error",
-                          "param": None, "code": kinds.get(status, "server_error")}}
+        code = (fault.code if fault else None) or kinds.get(status, "server_error")
+        return {"error": {"message": message, "type": "fake_error", "param": None, "code": code}}
 
     # -- request handling ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
@@ -374,7 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             if fault.kind == "status":
                 extra = [("Retry-After", fault.retry_after)] if fault.retry_after is not None else []
-                self._send_json(fault.status, self._error_body(path, fault.status), extra)
+                self._send_json(fault.status, self._error_body(path, fault.status, fault), extra)
                 return False
             if fault.kind == "reset":
                 self._reset()
