@@ -61,7 +61,7 @@ def key_rows(session_keys: Mapping[str, Secret], status: KeyringStatus | None = 
 
 def keyring_sentence(status: KeyringStatus) -> str:
     if status.usable and status.secure:
-        return f"System keyring: {status.backend} (keys are stored encrypted by the system)."
+        return f"System keyring: {status.backend} (a secure store: keys saved there are not written in plain text)."
     if status.usable:
         return f"System keyring is NOT secure: {status.problem}. Prefer a this-session-only key (f2)."
     return (

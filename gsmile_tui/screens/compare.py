@@ -62,7 +62,7 @@ class CompareScreen(Screen):
                 yield Input(placeholder=f"prompt {i + 1}" + (" (optional)" if i == 2 else ""), id=f"cmp-{i}", compact=True)
         with Horizontal(id="compare-status-line"):
             yield Label("idle", id="compare-status", markup=False)
-            yield ProgressBar(id="compare-progress", show_eta=True, clock=getattr(self.app, "clock", None))
+            yield ProgressBar(total=1, id="compare-progress", show_eta=True, clock=getattr(self.app, "clock", None))
         with VerticalScroll(id="compare-results"):
             with Horizontal(id="compare-maps"):
                 for i in range(SLOTS):

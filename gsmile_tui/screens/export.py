@@ -43,7 +43,7 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen .row { height: 1; margin-bottom: 1; }
     ExportScreen .row > Label { width: 10; }
     ExportScreen .row > Select, ExportScreen .row > Input { width: 1fr; }
-    ExportScreen #export-message { height: auto; }
+    ExportScreen #export-message { height: auto; width: 1fr; }
     """
 
     def compose(self) -> ComposeResult:

@@ -45,7 +45,7 @@ class RunLog(Vertical):
 
         with Horizontal(id="stage-line"):
             yield Label("idle", id="stage", markup=False)
-            yield ProgressBar(id="progress", show_eta=True, clock=self._clock)
+            yield ProgressBar(total=1, id="progress", show_eta=True, clock=self._clock)
         yield Label("", id="counters", markup=False)
         yield RichLog(id="log", markup=False, wrap=True, highlight=False, auto_scroll=True)
 
@@ -87,7 +87,7 @@ class RunLog(Vertical):
             mask = "".join(map(str, p.mask))
             self.write(f"Δ {p.output_distance:.3f}  δ {p.input_distance:.3f}  {mask}  {one_line(p.prompt, 60)}", "dim")
         self.write(
-            f"finished in {explanation.timing.total_s:.1f} s: {len(explanation.perturbations)} perturbations, "
+            f"finished: {len(explanation.perturbations)} perturbations, "
             f"{explanation.unique_prompts} unique prompts, {explanation.model_calls} model calls, "
             f"{explanation.cache_hits} cache hits",
             "bold green",

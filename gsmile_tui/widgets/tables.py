@@ -112,7 +112,6 @@ class PerturbationTable(DataTable):
     def action_next_sort(self) -> None:
         following = 0 if self.sort_column is None else self.sort_column + 1
         self.sort_by(None if following >= len(PERTURBATION_COLUMNS) else following, False)
-        self.notify(f"perturbations sorted by {self.sort_label}", timeout=2)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.sort_column, not self.sort_reverse)

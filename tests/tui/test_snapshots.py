@@ -1,0 +1,188 @@
+"""Snapshot tests (pytest-textual-snapshot) of every screen at 80×24, and of the heatmap in
+every theme. Timings, timestamps and ids are fixed (`tui_helpers.frozen`, a fixed session), the
+cursor does not blink, and the sessions folder has a fixed name, so a changed picture means a
+changed UI. Update after a deliberate change with `pytest tests/tui --snapshot-update` and look
+at the pictures (`snapshot_report.html`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import keyring
+import pytest
+from textual.widgets import Input, TextArea
+
+from fakes.keyrings import MemoryKeyring
+from gsmile_core.compare import fairness_variants
+from gsmile_core.session import Session, save_session
+from gsmile_tui.app import GsmileApp
+from gsmile_tui.widgets.heatmap import TokenHeatmap
+from tui_helpers import FAST, FIXED_TIME, PROMPT, CountingFactory, explain_fake, session_with, wait_until
+
+SNAPSHOT_SESSIONS = Path("/tmp/gsmile-snapshot-sessions")
+SIZE = (80, 24)
+
+
+@pytest.fixture(scope="module")
+def explanation():
+    return explain_fake()
+
+
+@pytest.fixture
+def sessions_dir():
+    shutil.rmtree(SNAPSHOT_SESSIONS, ignore_errors=True)
+    SNAPSHOT_SESSIONS.mkdir(parents=True)
+    yield SNAPSHOT_SESSIONS
+    shutil.rmtree(SNAPSHOT_SESSIONS, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_env(monkeypatch):
+    for name in ("OPENAI", "ANTHROPIC", "TOGETHER", "OPENAI_COMPATIBLE"):
+        monkeypatch.delenv(f"{name}_API_KEY", raising=False)
+        monkeypatch.delenv(f"{name}_BASE_URL", raising=False)
+
+
+def app_with(session: Session | None = None, sessions_dir: Path = SNAPSHOT_SESSIONS, **kwargs) -> GsmileApp:
+    return GsmileApp(
+        prompt=PROMPT,
+        backend="fake",
+        config=FAST,
+        sessions_dir=sessions_dir,
+        session=session or Session.new("audit", now=FIXED_TIME, session_id="s1"),
+        backend_factory=CountingFactory(),
+        **kwargs,
+    )
+
+
+def freeze(pilot):
+    for widget in pilot.app.screen.query("TextArea, Input"):
+        widget.cursor_blink = False
+
+
+def steps(*keys: str, focus_heatmap: bool = False):
+    async def run_before(pilot):
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        if focus_heatmap:
+            pilot.app.screen.query_one(TokenHeatmap).focus()
+        freeze(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_prompt_screen(snap_compare, sessions_dir):
+    assert snap_compare(app_with(), run_before=steps(), terminal_size=SIZE)
+
+
+def test_prompt_screen_with_invalid_setting(snap_compare, sessions_dir):
+    async def run_before(pilot):
+        await pilot.pause()
+        pilot.app.screen.query_one("#field-perturbations", Input).value = "0"
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_log_after_a_run(snap_compare, sessions_dir):
+    async def run_before(pilot):
+        app = pilot.app
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.session.runs, "the run")
+        await pilot.press("f3")
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("theme", ["gsmile-dark", "gsmile-light", "gsmile-blue-orange"])
+def test_heatmap_in_every_theme(snap_compare, sessions_dir, explanation, theme):
+    app = app_with(session_with(explanation), theme=theme)
+    assert snap_compare(app, run_before=steps("f4", focus_heatmap=True), terminal_size=SIZE)
+
+
+def test_heatmap_word_selected(snap_compare, sessions_dir, explanation):
+    app = app_with(session_with(explanation))
+    assert snap_compare(app, run_before=steps("f4", focus_heatmap=True) , press=["right", "right", "right"], terminal_size=SIZE)
+
+
+def test_metrics(snap_compare, sessions_dir, explanation):
+    assert snap_compare(app_with(session_with(explanation)), run_before=steps("f5"), terminal_size=SIZE)
+
+
+def test_perturbations_sorted(snap_compare, sessions_dir, explanation):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f6")
+        pilot.app.screen.query_one("#perturbations").focus()
+        await pilot.press("s", "s", "s", "s", "s", "r")  # by output distance, descending
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(session_with(explanation)), run_before=run_before, terminal_size=SIZE)
+
+
+def test_dry_run(snap_compare, sessions_dir):
+    assert snap_compare(app_with(), run_before=steps("ctrl+g"), terminal_size=SIZE)
+
+
+def test_help(snap_compare, sessions_dir):
+    assert snap_compare(app_with(), run_before=steps("f1"), terminal_size=SIZE)
+
+
+def test_compare_restored_from_the_session(snap_compare, sessions_dir):
+    variants = fairness_variants(PROMPT)
+    explanations = [explain_fake(prompt) for _, prompt in variants]
+    session = session_with(*explanations, compare_labels=tuple(label for label, _ in variants))
+    assert snap_compare(app_with(session), run_before=steps("f7"), terminal_size=SIZE)
+
+
+def test_sessions_list_with_a_broken_file(snap_compare, sessions_dir, explanation):
+    save_session(session_with(explanation), sessions_dir / "audit.json")
+    (sessions_dir / "broken.json").write_text("{ not json")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "infos", None), "the list")
+        await pilot.pause()
+
+    assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_credentials(snap_compare, sessions_dir):
+    previous = keyring.get_keyring()
+    store = MemoryKeyring()
+    store.set_password("gsmile", "together", "tgp_v1_abcdefghijklmnop")
+    keyring.set_keyring(store)
+    try:
+
+        async def run_before(pilot):
+            await pilot.pause()
+            await pilot.press("f9")
+            await wait_until(pilot, lambda: getattr(pilot.app.screen, "rows", None), "the key table")
+            freeze(pilot)
+            await pilot.pause()
+
+        assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_export(snap_compare, sessions_dir, explanation):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f10")
+        await pilot.pause()
+        pilot.app.screen.query_one("#export-path", Input).value = "/tmp/audit-report.html"
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(session_with(explanation)), run_before=run_before, terminal_size=SIZE)
