@@ -139,3 +139,17 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
                     tmp_path)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--backend", "fake", "--base-url", "http://127.0.0.1:9/v1"], "apply to API backends"),
+    (["--backend", "anthropic", "--api", "completions"], "--api applies to openai and openai-compatible only"),
+    (["--backend", "openai-compatible", "--base-url", "localhost:8000"], "--base-url must be an http"),
+    (["--backend", "openai", "--api", "responses"], "invalid choice: 'responses'"),
+])
+def test_api_flags_are_checked_in_one_line(args, words, capsys):
+    from gsmile_core.cli import main
+
+    code = main(["explain", PROMPT, *args])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and err.count("\n") == 1
