@@ -53,6 +53,9 @@ KIND_LABELS = {
 }
 
 
+BACKSTOP_GRACE_S = 1.0
+
+
 class BudgetExceeded(GsmileError):
     """A run would overspend `--max-calls` or `--max-cost`; answers received so far are cached."""
 
@@ -367,7 +370,7 @@ class CallEngine:
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             started = self.clock()
             try:
-                generation = await asyncio.wait_for(self.backend.generate(job.prompt, params), policy.timeout)
+                generation = await asyncio.wait_for(self.backend.generate(job.prompt, params), self._deadline())
                 error = None
             except asyncio.TimeoutError:
                 error = BackendError(
@@ -414,6 +417,19 @@ class CallEngine:
             self.on_event(Notice(f"retrying in {_seconds(delay)}: {message}", level="info"))
             await self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _deadline(self) -> float | None:
+        """How long the engine waits for one call. A backend that enforces its own timeout (API
+        backends pass it to the SDK) gets a short grace, so the SDK's timeout fires first and
+        closes its connection cleanly; cancelling an SDK request from outside can hand a
+        half-used keep-alive connection back to its pool. The engine's wait is the backstop."""
+        timeout = self.retry.timeout
+        if timeout is None:
+            return None
+        own = getattr(self.backend, "timeout", None)
+        if isinstance(own, (int, float)) and not isinstance(own, bool):
+            return max(timeout, float(own)) + BACKSTOP_GRACE_S
+        return timeout
 
     # -- budget accounting ---------------------------------------------------------------------
     def _reserve(self, job: CallJob) -> float:

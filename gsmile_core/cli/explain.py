@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from ..backends import backend_names, create_backend
-from ..backends.api_common import api_backend_options
+from ..backends.api_common import API_BACKENDS, api_backend_options
 from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..distances import DISTANCES
 from ..embed import EMBEDDERS
@@ -145,6 +145,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     options.update(
         api_backend_options(args.backend, base_url=getattr(args, "base_url", None), api=getattr(args, "api", None))
     )
+    if args.backend in API_BACKENDS and getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout  # one per-call timeout: the SDK's and the engine's agree
     return options
 
 

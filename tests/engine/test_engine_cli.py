@@ -157,3 +157,14 @@ def test_report_shows_calls_and_noise_floor(provider_server):
     out = " ".join(result.stdout.split())
     assert "2 samples per prompt · sampling-noise floor 0.0000" in out
     assert f"{provider_server.total_requests} model calls · 0 cache hits" in out
+
+
+def test_timeout_and_max_attempts_reach_the_provider_calls(provider_server):
+    provider_server.fail_prompt_always(PROMPT, __import__("fakes").Fault.slow(30))
+    result = run(PROMPT, *compatible(provider_server), "-n", "4", "--timeout", "0.5", "--max-attempts", "2",
+                 "--no-cache")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("gsmile: error: timed out: ") and lines[-1].endswith("(gave up after 2 attempts)")
+    assert provider_server.per_prompt[PROMPT] == 2
+    assert any(line.startswith("info: retrying in ") for line in lines)

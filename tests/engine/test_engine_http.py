@@ -24,8 +24,8 @@ from gsmile_core.types import GenerationParams
 CANARY = "sk-canary-7f3a9c1e5b2d4f60a8e1c3b5d7f9a2c4"
 
 
-def compatible(server: FakeProviderServer, key: str | None = None, model: str = "audit-model"):
-    options = {"model": model, "base_url": server.openai_base_url}
+def compatible(server: FakeProviderServer, key: str | None = None, model: str = "audit-model", **extra):
+    options = {"model": model, "base_url": server.openai_base_url, **extra}
     if key is not None:
         options["api_key"] = key
     return create_backend("openai-compatible", **options)
@@ -92,7 +92,7 @@ async def test_a_persistent_fault_ends_in_one_clear_line(provider_server, fault,
 
 async def test_client_timeout_is_retried(provider_server):
     provider_server.fail_prompt("the ocean", Fault.slow(30))
-    backend = compatible(provider_server)
+    backend = compatible(provider_server, timeout=0.5)  # the SDK's timeout; the engine's is a backstop
     engine = CallEngine(backend, GenerationParams(max_tokens=32), sleep=NoWait(), retry=RetryPolicy(timeout=0.5))
     try:
         answers, stats = await engine.generate_all(["the ocean"])

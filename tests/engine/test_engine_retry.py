@@ -170,3 +170,14 @@ async def test_jobs_are_asked_once_each_even_when_repeated():
         [CallJob("a"), CallJob("a"), CallJob("a", 1), CallJob("b")]
     )
     assert len(answers) == 3 and stats.model_calls == 3
+
+
+async def test_a_backend_with_its_own_timeout_gets_a_grace_before_the_engine_cancels():
+    class SelfTimed(ScriptedBackend):
+        timeout = 0.05
+
+    backend = SelfTimed()
+    backend.script("a", 0.1)  # slower than its own timeout, within the grace: the engine waits
+    engine = make_engine(backend, retry=RetryPolicy(timeout=0.05))
+    answers, stats = await engine.generate_all(["a"])
+    assert stats.retries == 0 and backend.cancelled == 0
