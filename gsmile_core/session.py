@@ -303,10 +303,15 @@ class Session:
         run_ids = [r.id for r in runs]
         if len(set(run_ids)) != len(run_ids):
             raise ValueError("two runs share an id")
+        members = {}
         for group in groups:
             for run_id in group.run_ids:
                 if run_id not in run_ids:
                     raise ValueError(f"compare group {group.id} names unknown run {run_id}")
+                members[run_id] = group.id
+        for run in runs:
+            if run.group_id is not None and members.get(run.id) != run.group_id:
+                raise ValueError(f"run {run.id} claims compare group {run.group_id}, which does not list it")
         return session
 
 

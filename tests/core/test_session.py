@@ -299,6 +299,18 @@ def test_missing_binary_and_folder_inputs(tmp_path):
     assert "not a text (UTF-8) file" in _load_error(binary)
 
 
+def test_run_claiming_a_group_that_does_not_list_it(session, tmp_path):
+    data = session.to_dict()
+    data["groups"][0]["run_ids"] = ["r3", "r4"]
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert "run r5 claims compare group g1, which does not list it" in _load_error(path)
+    data = session.to_dict()
+    data["runs"][0]["group_id"] = "g1"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert "a single run must not have one" in _load_error(path)
+
+
 def test_a_single_explanation_file_opens_as_a_one_run_session(explanations, tmp_path):
     (neutral, *_), _ = explanations
     path = tmp_path / "e.json"
