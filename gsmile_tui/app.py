@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from gsmile_core.backends import create_backend
@@ -110,6 +110,17 @@ class GsmileApp(App):
             ("sessions", SessionsScreen),
             ("keys", CredentialsScreen),
         ]
+
+    def get_system_commands(self, screen):
+        """The app's screens and actions in the command palette (ctrl+p), for discoverability."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Compare prompts", "2-3 prompts side by side; fairness template (F7)", self.action_compare)
+        yield SystemCommand("Sessions", "list and reopen saved sessions (F8)", self.action_sessions)
+        yield SystemCommand("API keys", "where each provider's key comes from; set or delete (F9)", self.action_credentials)
+        yield SystemCommand("Export", "session or run as HTML, Markdown, JSON or SVG (F10)", self.action_export)
+        yield SystemCommand("Save session", "write the session file now (ctrl+s)", self.action_save)
+        yield SystemCommand("Next gSMILE theme", "dark, light, colour-blind-safe blue-orange (ctrl+t)", self.action_next_theme)
+        yield SystemCommand("Key bindings", "every key of the app (F1)", self.action_help)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

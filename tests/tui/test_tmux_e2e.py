@@ -1,0 +1,148 @@
+"""End to end in a real terminal: the installed `gsmile tui` in a 120×40 tmux pane.
+
+A prompt is pasted (bracketed paste, `paste-buffer -p`), run, the heatmap is waited for by
+polling `capture-pane` (no blind sleeps), the session is saved and exported as HTML, and the app
+quits with ctrl+q, exiting 0. Once on the instant fake backend, once on the bundled local model
+(under the local-model lock, see the brief). Each test runs its own tmux server (`-L`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from gsmile_core.session import load_session
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make system-deps)")
+
+GSMILE = Path(sys.executable).with_name("gsmile")
+PROMPT = "What is the meaning of life?"
+LOCK = "/tmp/gsmile-local-model.lock"
+
+
+class Tmux:
+    def __init__(self, workdir: Path) -> None:
+        self.socket = f"gsmile-e2e-{uuid.uuid4().hex[:8]}"
+        self.target = "app"
+        self.workdir = workdir
+
+    def __call__(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check)
+        return result.stdout
+
+    def start(self, command: list[str], env: dict[str, str]) -> None:
+        exports = [f"{k}={v}" for k, v in env.items()]
+        self(
+            "new-session", "-d", "-s", self.target, "-x", "120", "-y", "40", "-c", str(self.workdir),
+            "env", *exports, *command,
+            ";", "set-option", "-t", self.target, "remain-on-exit", "on",
+        )
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", self.target, check=False)
+
+    def pane(self, fmt: str) -> str:
+        return self("display-message", "-p", "-t", self.target, fmt, check=False).strip()
+
+    def wait_for(self, condition, what: str, timeout: float) -> str:
+        """Poll the pane until `condition(screen)` holds; fail with the last screen otherwise."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            if self.pane("#{pane_dead}") == "1":
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"gave up waiting for {what}; the pane shows:\n{screen}")
+
+    def paste(self, text: str) -> None:
+        self("set-buffer", "-b", "prompt", text)
+        self("paste-buffer", "-p", "-d", "-b", "prompt", "-t", self.target)
+
+    def keys(self, *keys: str) -> None:
+        self("send-keys", "-t", self.target, *keys)
+
+    def kill(self) -> None:
+        socket_path = self("display-message", "-p", "#{socket_path}", check=False).strip()
+        self("kill-server", check=False)
+        if socket_path.endswith(self.socket):
+            Path(socket_path).unlink(missing_ok=True)
+
+
+def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, wrap: list[str] = ()) -> None:
+    sessions = tmp_path / "sessions"
+    env = {
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "GSMILE_CACHE_DIR": str(tmp_path / "cache"),
+        "GSMILE_PRICES": str(tmp_path / "no-prices.json"),
+        "HOME": str(tmp_path),
+        "PATH": os.environ.get("PATH", ""),
+    }
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start([*wrap, str(GSMILE), "tui", "--backend", backend, "--sessions-dir", str(sessions)], env)
+        tmux.wait_for(lambda s: "perturbations" in s and "backend" in s, "the prompt pane", 60)
+        tmux.paste(PROMPT)
+        tmux.wait_for(lambda s: PROMPT in s, "the pasted prompt", 20)
+        tmux.keys("C-r")
+        screen = tmux.wait_for(
+            lambda s: "score = −θ" in s and "Original answer" in s and "1 runs" in s, "the heatmap", run_timeout
+        )
+        assert "meaning" in screen
+        tmux.keys("C-s")
+        tmux.wait_for(lambda s: "session saved to" in s, "the save notice", 20)
+        saved = list(sessions.glob("*.json"))
+        assert len(saved) == 1
+        session = load_session(saved[0])
+        assert [r.explanation.prompt for r in session.runs] == [PROMPT]
+        assert session.runs[0].explanation.provenance.backend == backend
+        tmux.keys("F10")
+        tmux.wait_for(lambda s: "Export (enter writes" in s, "the export dialog", 20)
+        tmux.keys("Enter")
+        report = tmp_path / f"{saved[0].stem}.html"
+        tmux.wait_for(lambda s: report.exists(), "the HTML report", 30)
+        html = report.read_text(encoding="utf-8")
+        assert "Content-Security-Policy" in html and "meaning" in html
+        tmux.keys("C-q")
+        tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 20)
+        assert tmux.pane("#{pane_dead_status}") == "0"
+    finally:
+        tmux.kill()
+
+
+def test_tmux_fake_backend(tmp_path):
+    audit_in_tmux(tmp_path, "fake", run_timeout=120)
+
+
+def lock_held_by_an_ancestor(lock: str) -> bool:
+    """True when this test runs under `flock LOCK ...` (taking the lock again would deadlock)."""
+    pid = os.getppid()
+    while pid > 1:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        if argv and Path(argv[0].decode(errors="replace")).name == "flock" and lock.encode() in argv:
+            return True
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+def test_tmux_local_model(tmp_path):
+    # The app in the pane runs SmolLM2: it takes the local-model lock itself unless the test run
+    # already holds it (the brief's `flock /tmp/gsmile-local-model.lock pytest ...`).
+    wrap = [] if lock_held_by_an_ancestor(LOCK) else ["flock", LOCK]
+    audit_in_tmux(tmp_path, "local", run_timeout=900, wrap=wrap)
