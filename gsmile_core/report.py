@@ -609,6 +609,7 @@ def heatmap_svg(
     scale = scale_of(e for _, e in labelled)
     margin = 12
     y = margin
+    widest = float(width)  # a word longer than a line widens the picture instead of being cut
     body: list[str] = []
     for label, explanation in labelled:
         if label:
@@ -634,6 +635,7 @@ def heatmap_svg(
                 + f">{esc(word)}</text></g>"
             )
             x += w + 6
+            widest = max(widest, x + margin)
         y += _LINE_HEIGHT + 6
     # legend: gradient bar with its ends
     y += 6
@@ -648,6 +650,7 @@ def heatmap_svg(
         "holds the answer near the original</text>"
     )
     height = y + 44
+    width = int(math.ceil(widest))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -241,3 +241,14 @@ def test_hostile_session_name_and_labels(session):
     assert title == ["title"]
     assert "<title>gSMILE session — audit &lt;script&gt;" in document
     assert HTML_ATTACK not in document
+
+
+def test_svg_widens_for_a_word_longer_than_a_line(fake_backend):
+    from gsmile_core.pipeline import explain_sync
+
+    e = explain_sync("short " + "x" * 200 + " end", fake_backend)
+    root = ET.fromstring(report.heatmap_svg(e, width=900).encode("utf-8"))
+    width = float(root.attrib["width"])
+    rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("x") and r.get("width")]
+    assert width > 900
+    assert all(float(r.get("x")) + float(r.get("width")) <= width for r in rects)
