@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BackendError, ConfigError
-from .api_common import classify
+from .api_errors import classify
 from .base import BACKENDS
 from .openai_api import OpenAIFormatBackend
 

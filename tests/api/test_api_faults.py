@@ -15,7 +15,7 @@ import pytest
 from fakes import Fault, FakeProviderServer, rule_answer
 
 from gsmile_core.backends import create_backend
-from gsmile_core.backends.api_common import parse_retry_after
+from gsmile_core.backends.api_errors import parse_retry_after
 from gsmile_core.errors import BackendError
 from gsmile_core.types import GenerationParams
 
