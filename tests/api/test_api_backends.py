@@ -189,3 +189,20 @@ async def test_concurrent_calls_share_one_client(provider_server):
     assert [a.text for a in answers] == [rule_answer(p) for p in prompts]
     assert provider_server.total_requests == 12
     assert provider_server.peak_concurrency > 1
+
+
+@pytest.mark.parametrize("name,env,root", [
+    ("openai", "OPENAI_BASE_URL", "openai_base_url"),
+    ("anthropic", "ANTHROPIC_BASE_URL", "url"),
+    ("together", "TOGETHER_BASE_URL", "url"),
+])
+async def test_base_url_from_the_environment_is_the_one_shown_and_used(provider_server, monkeypatch, name, env, root):
+    from gsmile_core.providers import resolve_base_url
+
+    monkeypatch.setenv(env, getattr(provider_server, root))
+    backend = create_backend(name, api_key=KEY, timeout=5)
+    assert backend.describe()["base_url"] == resolve_base_url(name) == getattr(provider_server, root)
+    generation = await backend.generate(PROMPT, PARAMS)
+    await backend.aclose()
+    assert generation.text == rule_answer(PROMPT)
+    assert provider_server.total_requests == 1
