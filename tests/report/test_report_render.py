@@ -252,3 +252,18 @@ def test_svg_widens_for_a_word_longer_than_a_line(fake_backend):
     rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("x") and r.get("width")]
     assert width > 900
     assert all(float(r.get("x")) + float(r.get("width")) <= width for r in rects)
+
+
+def test_markdown_session_has_the_comparison(session):
+    from gsmile_core.compare import compare
+
+    out = report.session_markdown(session)
+    assert "## Comparison g1: neutral vs men's perspective vs women's perspective" in out
+    assert "| pair | Jaccard (k = 3) |" in out
+    members = session.group_runs("g1")
+    c = compare([r.explanation for r in members], [r.label for r in members], 3)
+    women = next(r for r in c.rows if r.word == "women's")
+    assert f"| women's | — | — | {women.scores[2]:+.4f} | — | — |" in out.splitlines()
+    life = next(r for r in c.rows if r.word == "life")
+    assert f"| life | {life.scores[0]:+.4f} | {life.scores[1]:+.4f} | {life.scores[2]:+.4f} | {life.deltas[1]:+.4f} | {life.deltas[2]:+.4f} |" in out.splitlines()
+    assert out.count("## Run r") == len(session.runs)
