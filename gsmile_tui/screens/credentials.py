@@ -20,6 +20,7 @@ from gsmile_core.sanitize import one_line
 from gsmile_core.secrets import KeyringStatus, Secret, keyring_delete, keyring_set, keyring_status
 
 from ..key_status import KeyRow, key_rows, keyring_sentence
+from ..widgets.secret_input import SecretInput
 
 
 class CredentialsScreen(Screen):
@@ -40,7 +41,7 @@ class CredentialsScreen(Screen):
         yield Label("checking the keyring…", id="keyring-status", markup=False)
         yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
         yield Label("Key for the selected provider (enter saves it in the keyring):", classes="section")
-        yield Input(password=True, placeholder="paste the API key", id="key-input")
+        yield SecretInput(placeholder="paste the API key", id="key-input")
         yield Label("", id="keys-message", markup=False)
         yield Footer()
 
@@ -82,7 +83,7 @@ class CredentialsScreen(Screen):
 
     def _take_key(self) -> Secret | None:
         """The typed key as a Secret (the Input is cleared), or None after saying what is wrong."""
-        field = self.query_one("#key-input", Input)
+        field = self.query_one("#key-input", SecretInput)
         try:
             secret = Secret(field.value)
         except ConfigError as error:
@@ -93,7 +94,7 @@ class CredentialsScreen(Screen):
         return secret
 
     # -- changing ------------------------------------------------------------------------------
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_secret_input_entered(self, event: SecretInput.Entered) -> None:
         provider = self.provider
         if provider is None:
             return

@@ -479,3 +479,30 @@ async def test_help_lists_the_bindings(make_app):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_no_message_carries_the_typed_key(make_app, memory_keyring, monkeypatch):
+    """A crash screen prints locals, and messages are locals of the dispatch frames: none may
+    hold the key (Input.Changed/Submitted would)."""
+    key = "sk-never-in-a-message-987654321"
+    seen: list[str] = []
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen) and app.screen.rows, "the key table")
+        screen = app.screen
+        original_post = type(screen).post_message
+
+        def spy(self, message):
+            seen.append(repr(message))
+            return original_post(self, message)
+
+        monkeypatch.setattr(type(screen), "post_message", spy)
+        field = screen.query_one("#key-input", Input)
+        field.focus()
+        await pilot.press(*key)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: ("gsmile", "openai") in memory_keyring.store, "the saved key")
+        assert seen, "the spy saw no message"
+        assert not any(key in text or key[:12] in text for text in seen)
