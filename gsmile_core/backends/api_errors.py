@@ -125,7 +125,7 @@ def _connection_reason(cause: BaseException | None) -> str:
     if "ssl" in text or "certificate" in text:
         return "TLS/certificate problem"
     if "disconnected" in text or "closed" in text or "remoteprotocolerror" in text or "readerror" in text:
-        return "the server closed the connection without answering"
+        return "the connection closed before a complete answer arrived"
     return type(chain[0]).__name__
 
 

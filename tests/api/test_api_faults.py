@@ -61,6 +61,7 @@ FAULTS = [
     (Fault.wrong_shape(), "bad_response", None, "wrong shape"),
     (Fault.html(), "bad_response", None, "not JSON"),
     (Fault.reset(), "connection", None, "connection reset"),
+    (Fault.truncated(), "connection", None, "closed before a complete answer"),
 ]
 
 

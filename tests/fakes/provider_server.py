@@ -37,7 +37,7 @@ from typing import Any
 
 from gsmile_core.backends.fake import DEFAULT_ANSWER, DEFAULT_RULES
 
-FAULT_KINDS = ("status", "slow", "malformed", "empty", "wrong_shape", "reset", "html")
+FAULT_KINDS = ("status", "slow", "malformed", "empty", "wrong_shape", "reset", "html", "truncated")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ class Fault:
     kind: status (HTTP error `status`, with optional Retry-After), slow (answer after `delay`
     seconds, for client timeouts), malformed (200 with broken JSON), empty (200, empty body),
     wrong_shape (200, valid JSON of the wrong shape), reset (TCP reset, no response),
-    html (200 with an HTML page, as a misconfigured proxy would send).
+    html (200 with an HTML page, as a misconfigured proxy would send), truncated (200 whose body
+    stops half-way and the connection closes).
     """
 
     kind: str
@@ -90,6 +91,10 @@ class Fault:
     @classmethod
     def html(cls) -> Fault:
         return cls("html")
+
+    @classmethod
+    def truncated(cls) -> Fault:
+        return cls("truncated")
 
 
 @dataclass
@@ -319,6 +324,21 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
+    def _truncated(self) -> None:
+        """Promise a full body, send half of it, close: the client's read fails mid-body."""
+        self._settle()
+        payload = b'{"id": "chatcmpl-x", "object": "chat.completion", "choices": [{"index": 0, "mess'
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload) * 2))
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
     def _error_body(self, path: str, status: int, fault: Fault | None = None) -> dict[str, Any]:
         message = (fault.message if fault else None) or f"fake provider error {status}"
         if path.endswith("/messages"):
@@ -391,6 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             if fault.kind == "wrong_shape":
                 self._send_json(200, {"result": "ok", "data": [1, 2, 3]})
+                return False
+            if fault.kind == "truncated":
+                self._truncated()
                 return False
             if fault.kind == "html":
                 self._send(200, b"<html><body>Bad gateway</body></html>", "text/html")
