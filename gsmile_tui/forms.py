@@ -52,6 +52,9 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_tokens": _int,
     "temperature": _float,
     "concurrency": _int,
+    "samples_per_prompt": _int,
+    "input_distance": _text,
+    "output_distance": _text,
     "bootstrap": _int,
     "alpha": _float,
 }
@@ -74,21 +77,30 @@ def _field_of(message: str, fallback: str) -> str:
 
 
 def parse_settings(values: Mapping[str, str]) -> tuple[ExplainConfig | None, dict[str, str]]:
-    """(config, {}) when the form is valid, else (None, {field: one-line message})."""
+    """(config, {}) when the form is valid, else (None, {field: one-line message}).
+
+    Text that does not parse is reported first; then the config is built from everything that
+    parsed, and each ConfigError is pinned to the field its message names (`--seed ...` →
+    seed; a rule tying two fields, e.g. "--samples-per-prompt 2 needs --temperature > 0", to the
+    first), that field is set aside and the config is built again, so every bad field is shown.
+    """
     errors: dict[str, str] = {}
     parsed: dict[str, Any] = {}
     for name, parser in PARSERS.items():
         if name not in values:
             continue
         try:
-            value = parser(values[name])
-            ExplainConfig(**{name: value, **({"max_removed": 1} if name == "sampler" else {})})
-            parsed[name] = value
+            parsed[name] = parser(values[name])
         except ConfigError as error:
             errors[name] = str(error)
-    if errors:
-        return None, errors
-    try:
-        return ExplainConfig(**parsed), {}
-    except ConfigError as error:
-        return None, {_field_of(str(error), "sampler"): str(error)}
+    for _ in range(len(PARSERS) + 1):
+        try:
+            config = ExplainConfig(**parsed)
+        except ConfigError as error:
+            name = _field_of(str(error), next(iter(parsed), "perturbations"))
+            errors.setdefault(name, str(error))
+            if parsed.pop(name, None) is None:
+                break  # the message names no field we can set aside
+            continue
+        return (None, errors) if errors else (config, {})
+    return None, errors

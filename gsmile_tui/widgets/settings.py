@@ -9,10 +9,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select
 
 from gsmile_core.backends import backend_names
 from gsmile_core.config import SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from gsmile_core.distances import DISTANCES
+from gsmile_core.pricing import load_prices
 
 from ..forms import PARSERS, form_defaults, parse_settings
 
@@ -26,15 +29,31 @@ LABELS = {
     "max_tokens": "max tokens",
     "temperature": "temperature",
     "concurrency": "concurrency",
+    "samples_per_prompt": "samples/prompt",
+    "input_distance": "input distance",
+    "output_distance": "output distance",
     "bootstrap": "bootstrap draws",
     "alpha": "alpha",
 }
-CHOICES = {"sampler": SAMPLER_NAMES, "surrogate": SURROGATE_NAMES}
+CHOICES = {
+    "sampler": SAMPLER_NAMES,
+    "surrogate": SURROGATE_NAMES,
+    "input_distance": tuple(DISTANCES.names()),
+    "output_distance": tuple(DISTANCES.names()),
+}
 HINTS = {
     "max_removed": "only for sampler 'local'",
     "kernel_width": "auto = median input distance",
     "bootstrap": "0 = no p-values",
 }
+
+
+def known_models(backend: str) -> list[str]:
+    """Model names the price table lists for `backend` (suggestions; any name may be typed)."""
+    try:
+        return sorted(m for m in load_prices().get(backend, {}) if m != "*")
+    except Exception:  # a broken user price file must not break the form (the run reports it)
+        return []
 
 
 class RunSettings(VerticalScroll):
@@ -66,7 +85,12 @@ class RunSettings(VerticalScroll):
             )
         with Horizontal(classes="field"):
             yield Label("model")
-            yield Input(placeholder="backend default", compact=True, id="field-model")
+            yield Input(
+                placeholder="backend default",
+                compact=True,
+                id="field-model",
+                suggester=SuggestFromList(known_models(self.initial_backend), case_sensitive=False),
+            )
         for name in PARSERS:
             with Horizontal(classes="field"):
                 yield Label(LABELS[name])
@@ -117,5 +141,8 @@ class RunSettings(VerticalScroll):
     @on(Input.Changed)
     @on(Select.Changed)
     def _revalidate(self, event) -> None:
-        if event.control.id != "field-model":
+        if event.control.id == "field-backend":
+            model = self.query_one("#field-model", Input)
+            model.suggester = SuggestFromList(known_models(self.backend), case_sensitive=False)
+        elif event.control.id != "field-model":
             self.validate()

@@ -1,0 +1,42 @@
+"""The settings form's text → ExplainConfig, with the core's own messages pinned to fields."""
+
+import pytest
+
+from gsmile_core.config import ExplainConfig
+from gsmile_core.errors import ConfigError
+from gsmile_tui.forms import form_defaults, parse_settings
+
+
+def core_message(**values) -> str:
+    with pytest.raises(ConfigError) as raised:
+        ExplainConfig(**values)
+    return str(raised.value)
+
+
+def test_defaults_round_trip_to_the_default_config():
+    config, errors = parse_settings(form_defaults())
+    assert errors == {} and config == ExplainConfig()
+
+
+def test_every_bad_field_gets_the_cores_message():
+    values = form_defaults() | {"perturbations": "0", "seed": "-1", "kernel_width": "x", "sampler": "local"}
+    config, errors = parse_settings(values)
+    assert config is None
+    assert errors["perturbations"] == core_message(perturbations=0)
+    assert errors["seed"] == core_message(seed=-1)
+    assert errors["sampler"] == core_message(sampler="local")
+    assert errors["kernel_width"] == "expected a number, got 'x'"
+
+
+def test_a_rule_between_two_fields_is_checked_with_the_values_typed():
+    values = form_defaults() | {"samples_per_prompt": "3"}
+    assert "needs --temperature > 0" in parse_settings(values)[1]["samples_per_prompt"]
+    config, errors = parse_settings(values | {"temperature": "0.7"})
+    assert errors == {} and (config.samples_per_prompt, config.temperature) == (3, 0.7)
+
+
+def test_blank_optional_and_auto_fields():
+    config, errors = parse_settings(form_defaults() | {"max_removed": "  ", "kernel_width": ""})
+    assert errors == {} and config.max_removed is None and config.kernel_width == "auto"
+    config, _ = parse_settings(form_defaults() | {"sampler": "local", "max_removed": "2", "kernel_width": "0.5"})
+    assert (config.sampler, config.max_removed, config.kernel_width) == ("local", 2, 0.5)
