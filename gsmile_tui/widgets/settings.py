@@ -62,7 +62,7 @@ class RunSettings(VerticalScroll):
     RunSettings .field { height: 1; }
     RunSettings .field > Label { width: 16; }
     RunSettings .field > Input, RunSettings .field > Select { width: 1fr; max-width: 40; }
-    RunSettings .error { color: $error; display: none; padding-left: 16; }
+    RunSettings .error { color: $error; display: none; width: 100%; height: auto; padding-left: 2; }
     RunSettings .error.shown { display: block; }
     """
 
