@@ -132,6 +132,10 @@ class GsmileApp(App):
         """Show a full screen once (pop back to main first, so screens never pile up)."""
         if isinstance(self.screen, screen_type):
             return
+        if self.runner.running and self.runner.target in self.screen_stack[2:]:
+            # its results would go to a closed screen: finish or cancel first
+            self.notify("a comparison is running: wait for it or press escape to cancel", severity="warning")
+            return
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(factory())

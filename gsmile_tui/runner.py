@@ -73,6 +73,7 @@ class Runner:
         self.app = app
         self.backend_factory = backend_factory
         self.worker: Worker | None = None
+        self.target: MessagePump | None = None  # who receives this run's messages
         self.answers = 0
         self.finished: list[Explanation] = []
 
@@ -85,6 +86,7 @@ class Runner:
             raise GsmileError("a run is already in progress (escape cancels it)")
         self.answers = 0
         self.finished = []
+        self.target = target
         self.worker = self.app.run_worker(
             self._run(request, target),
             name=f"explain:{request.label}",

@@ -23,7 +23,6 @@ from gsmile_core.types import Explanation
 
 from ..messages import (
     AnswerReceived,
-    BatchFinished,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -263,9 +262,6 @@ class MainScreen(Screen):
         self.show_run(len(self.app.session.runs) - 1)
         self.action_tab("tab-heatmap")
         self.query_one(TokenHeatmap).focus()
-
-    def on_batch_finished(self, message: BatchFinished) -> None:
-        pass
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.log_widget.stopped(f"error: {message.message}")

@@ -84,7 +84,15 @@ class SessionsScreen(Screen):
             return None
         return self.infos[table.cursor_row]
 
+    def _busy(self) -> bool:
+        if self.app.runner.running:
+            self.message("a run is in progress: wait for it (or cancel it) before changing sessions")
+            return True
+        return False
+
     def action_open(self) -> None:
+        if self._busy():
+            return
         info = self.selected
         if info is None:
             return
@@ -99,6 +107,8 @@ class SessionsScreen(Screen):
         self.app.pop_screen()
 
     def action_new(self) -> None:
+        if self._busy():
+            return
         self.app.session, self.app.session_path = Session.new(), None
         self.app.main_screen.start_over()
         self.notify("new session (saved after its first run)")

@@ -506,3 +506,29 @@ async def test_no_message_carries_the_typed_key(make_app, memory_keyring, monkey
         await wait_until(pilot, lambda: ("gsmile", "openai") in memory_keyring.store, "the saved key")
         assert seen, "the spy saw no message"
         assert not any(key in text or key[:12] in text for text in seen)
+
+
+async def test_a_running_comparison_keeps_its_screen_and_cancel_keeps_what_finished(make_app):
+    class SlowAfterFirst(SlowBackend):
+        """Instant for the first prompt's calls, slow afterwards, so one explanation finishes."""
+
+        async def generate(self, prompt, params):
+            if "perspective" not in prompt:
+                return await FakeBackend.generate(self, prompt, params)
+            return await super().generate(prompt, params)
+
+    factory = CountingFactory(SlowAfterFirst)
+    app = make_app(backend_factory=factory, config=ExplainConfig(perturbations=32, bootstrap=0, concurrency=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f7", "ctrl+f", "ctrl+r")
+        screen = app.screen
+        await wait_until(pilot, lambda: len(screen.explanations) == 1 and app.runner.answers > 20, "the first explanation")
+        await pilot.press("f8")  # refused: the comparison's messages go to this screen
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.runner.running, "the cancel")
+        await pilot.pause()
+        assert app.session.groups == ()
+        assert [r.explanation.prompt for r in app.session.runs] == [PROMPT]  # kept as a single run
+        assert "cancelled" in str(screen.query_one("#compare-status", Label).render())
