@@ -41,7 +41,8 @@ class Tmux:
         exports = [f"{k}={v}" for k, v in env.items()]
         self(
             "new-session", "-d", "-s", self.target, "-x", "120", "-y", "40", "-c", str(self.workdir),
-            "env", *exports, *command,
+            # COLUMNS/LINES inherited from a test runner would override the pane's real size
+            "env", "-u", "COLUMNS", "-u", "LINES", *exports, *command,
             ";", "set-option", "-t", self.target, "remain-on-exit", "on",
         )
 
@@ -91,7 +92,10 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, wrap: list[s
     tmux = Tmux(tmp_path)
     try:
         tmux.start([*wrap, str(GSMILE), "tui", "--backend", backend, "--sessions-dir", str(sessions)], env)
-        tmux.wait_for(lambda s: "perturbations" in s and "backend" in s, "the prompt pane", 60)
+        screen = tmux.wait_for(lambda s: "perturbations" in s and "backend" in s, "the prompt pane", 60)
+        lines = screen.splitlines()
+        assert len(lines) == 40 and "palette" in lines[39], "the app does not fill the 120×40 pane"
+        assert "alpha" in screen  # at 120×40 the whole settings form fits
         tmux.paste(PROMPT)
         tmux.wait_for(lambda s: PROMPT in s, "the pasted prompt", 20)
         tmux.keys("C-r")
