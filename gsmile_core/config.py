@@ -39,7 +39,7 @@ class ExplainConfig:
     p: float = 1.0
     kernel_width: float | str = "auto"
     surrogate: str = "wls"
-    bootstrap: int = 1000
+    bootstrap: int = 10_000  # a ceiling: clear cases stop after 64-192 draws (stats.py)
     alpha: float = 0.05
     drop_insignificant: bool = False
     exact_pvalues: bool = False

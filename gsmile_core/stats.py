@@ -176,7 +176,9 @@ def _count_exceedances(
     The relaxed WMD (each point sent to its nearest neighbour on the other side, dropping one
     marginal constraint) is a lower bound of every split's optimal cost, computed for the whole
     batch at once: a split whose bound already reaches the threshold is an exceedance without
-    solving. Every other split is solved exactly, so the count is exact.
+    solving. A feasible plan's cost (`feasible_plan_costs`) is an upper bound: a split whose
+    bound is below the threshold is not an exceedance. Every other split is solved exactly, so
+    the count is exact.
     """
     sub = cost[left[:, :, None], right[:, None, :]]  # splits × nx × ny
     lower = np.maximum(sub.min(axis=2).mean(axis=1), sub.min(axis=1).mean(axis=1))
@@ -187,13 +189,30 @@ def _count_exceedances(
         upper = feasible_plan_costs(sub[undecided], a, b)
         undecided = undecided[upper * (1 + _UPPER_BOUND_SLACK) >= threshold]
     for i in undecided:
-        if float(ot.emd2(a, b, sub[i])) >= threshold:
+        if exact_transport_cost(a, b, sub[i]) >= threshold:
             exceed[i] = True
     return int(np.count_nonzero(exceed)), int(undecided.size)
 
 
+try:  # POT's network simplex without emd2's Python wrapper (2.6x faster on 30x30 problems)
+    from ot.lp.emd_wrap import emd_c as _emd_c
+except ImportError:  # pragma: no cover - another POT layout: use the public API
+    _emd_c = None
+
+_EMD_OPTIMAL = 1  # POT's result code for an optimal solution
+
+
+def exact_transport_cost(a: np.ndarray, b: np.ndarray, cost: np.ndarray) -> float:
+    """The optimal transport cost, exactly (POT's network simplex); same value as `ot.emd2`."""
+    if _emd_c is not None:
+        _, value, _, _, code = _emd_c(a, b, np.ascontiguousarray(cost), 100000, 1)
+        if code == _EMD_OPTIMAL:
+            return float(value)
+    return float(ot.emd2(a, b, cost))
+
+
 _UPPER_BOUND_SLACK = 1e-9  # floating-point margin on the upper bound (its rounding error is ~1e-15)
-SINKHORN_ITERATIONS = 30
+SINKHORN_ITERATIONS = 20  # measured on SmolLM2 answers: 10-45 all within 20% in speed
 SINKHORN_SHARPNESS = 50.0  # entropic regularisation = (largest cost of the split) / this (float32-safe)
 
 
