@@ -118,8 +118,9 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, wrap: list[s
         html = report.read_text(encoding="utf-8")
         assert "Content-Security-Policy" in html and "meaning" in html
         tmux.keys("C-q")
-        tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 20)
-        assert tmux.pane("#{pane_dead_status}") == "0"
+        tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 60)
+        status = tmux.pane("#{pane_dead_status}/#{pane_dead_signal}")
+        assert status == "0/", f"the app did not exit cleanly (status/signal {status}):\n{tmux.screen()}"
     finally:
         tmux.kill()
 
