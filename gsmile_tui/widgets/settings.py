@@ -93,7 +93,7 @@ class RunSettings(VerticalScroll):
             )
         for name in PARSERS:
             with Horizontal(classes="field"):
-                yield Label(LABELS[name])
+                yield Label(LABELS[name], markup=False)
                 if name in CHOICES:
                     yield Select(
                         [(c, c) for c in CHOICES[name]],
