@@ -60,10 +60,12 @@ def main() -> int:
         return permutation_test(x, vectors[text], draws=budget, p=p_order, seed=_stable_seed(config.get("seed", 0), text), alpha=alpha)
 
     fast(distinct[0])  # warm-up (imports, allocator)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
         fast_results = dict(zip(distinct, pool.map(fast, distinct)))
     fast_seconds = time.perf_counter() - started
+    fast_cpu = time.process_time() - cpu_started
+    slowest = max(fast_results.values(), key=lambda r: r.draws)
 
     cached = {}
     if args.reference_cache and args.reference_cache.exists():
@@ -91,11 +93,12 @@ def main() -> int:
     agree = sum(r[6] for r in rows)
     print(f"answers: {len(outputs)} perturbations, {len(distinct)} distinct testable answers; alpha {alpha}")
     print(
-        f"fast p-values: {fast_seconds:.2f} s wall on {args.workers} threads for all {len(distinct)} distinct answers "
+        f"fast p-values: {fast_seconds:.2f} s wall on {args.workers} threads ({fast_cpu:.2f} s CPU) for all {len(distinct)} distinct answers "
         f"(budget {budget}); draws total {sum(r.draws for r in fast_results.values())}, "
         f"exact OT solves {sum(r.exact_solves for r in fast_results.values())}, "
         f"stopped early {sum(r.stopped_early for r in fast_results.values())}/{len(distinct)}"
     )
+    print(f"most draws for one answer: {slowest.draws} (p = {slowest.p_value:.4f})")
     print(f"reference: {args.reference_draws} draws each, {reference_seconds:.1f} s for {len(todo)} new ({len(distinct) - len(todo)} cached)")
     print(
         f"decision agreement (p < {alpha}): {agree}/{len(rows)} perturbations = {agree / max(len(rows), 1):.2%}; "
