@@ -8,12 +8,14 @@ quits with ctrl+q, exiting 0. Once on the instant fake backend, once on the bund
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,7 +81,7 @@ class Tmux:
             Path(socket_path).unlink(missing_ok=True)
 
 
-def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, wrap: list[str] = ()) -> None:
+def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
     sessions = tmp_path / "sessions"
     env = {
         "TERM": "xterm-256color",
@@ -91,7 +93,7 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, wrap: list[s
     }
     tmux = Tmux(tmp_path)
     try:
-        tmux.start([*wrap, str(GSMILE), "tui", "--backend", backend, "--sessions-dir", str(sessions)], env)
+        tmux.start([str(GSMILE), "tui", "--backend", backend, "--sessions-dir", str(sessions)], env)
         screen = tmux.wait_for(lambda s: "perturbations" in s and "backend" in s, "the prompt pane", 60)
         lines = screen.splitlines()
         assert len(lines) == 40 and "palette" in lines[39], "the app does not fill the 120×40 pane"
@@ -144,10 +146,24 @@ def lock_held_by_an_ancestor(lock: str) -> bool:
     return False
 
 
+@contextmanager
+def local_model_lock():
+    """Hold the local-model lock while the app in the pane runs SmolLM2, unless the test run
+    already holds it (`flock /tmp/gsmile-local-model.lock pytest ...`; taking it again would
+    deadlock)."""
+    if lock_held_by_an_ancestor(LOCK):
+        yield
+        return
+    with open(LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for any other local-model user
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.mark.local_model
 @pytest.mark.slow
 def test_tmux_local_model(tmp_path):
-    # The app in the pane runs SmolLM2: it takes the local-model lock itself unless the test run
-    # already holds it (the brief's `flock /tmp/gsmile-local-model.lock pytest ...`).
-    wrap = [] if lock_held_by_an_ancestor(LOCK) else ["flock", LOCK]
-    audit_in_tmux(tmp_path, "local", run_timeout=900, wrap=wrap)
+    with local_model_lock():
+        audit_in_tmux(tmp_path, "local", run_timeout=900)
