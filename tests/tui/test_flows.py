@@ -532,3 +532,38 @@ async def test_a_running_comparison_keeps_its_screen_and_cancel_keeps_what_finis
         assert app.session.groups == ()
         assert [r.explanation.prompt for r in app.session.runs] == [PROMPT]  # kept as a single run
         assert "cancelled" in str(screen.query_one("#compare-status", Label).render())
+
+
+async def test_missing_api_key_is_one_line_and_names_the_ways_to_set_it(make_app, memory_keyring, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    app = make_app(backend="openai", backend_factory=CountingFactory())  # the real create_backend
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+r")
+        log = app.main_screen.query_one(RunLog)
+        await wait_until(pilot, lambda: any(l.startswith("error:") for l in log.lines), "the error line")
+        error = next(l for l in log.lines if l.startswith("error:"))
+        assert "no OpenAI API key" in error and "OPENAI_API_KEY" in error
+        assert "\n" not in error and app.session.runs == ()
+
+
+async def test_a_session_only_key_is_what_the_api_backend_sends(make_app, no_keyring, provider_server, monkeypatch):
+    """Over real HTTP to a fake OpenAI server: the key typed for this session is the bearer."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", provider_server.openai_base_url)
+    key = "sk-session-key-for-the-fake-server"
+    app = make_app(backend="openai", backend_factory=CountingFactory(), config=ExplainConfig(perturbations=8, bootstrap=0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen) and app.screen.rows, "the key table")
+        screen = app.screen
+        field = screen.query_one("#key-input", Input)
+        field.value = key
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: row_of(screen, "openai").source == "this session only", "the session key")
+        await pilot.press("escape")
+        app.main_screen.query_one("#field-model", Input).value = "gpt-4o-mini"
+        await run_once(app, pilot)
+    headers = [r.headers for r in provider_server.requests]
+    assert headers and all(h.get("authorization", h.get("Authorization")) == f"Bearer {key}" for h in headers)
+    assert app.session.runs[-1].explanation.provenance.backend == "openai"
+    assert key not in app.session_path.read_text(encoding="utf-8")
