@@ -33,8 +33,14 @@ per perturbation (10^5 × 64 ≈ 6.4 million). Two ideas cut that without changi
    any finite test, a 10^5-draw one included, is a coin toss. Every p-value is reported with
    its number of draws and Monte-Carlo standard error; `--exact-pvalues` turns stopping off.
 
-Measured on real SmolLM2 answers: see benchmarks/bench_pvalues.py (decision agreement with a
-10^5-draw reference, Monte-Carlo errors and wall time).
+Measured with benchmarks/bench_pvalues.py on real SmolLM2 answers (4 prompts of the labelled
+set, 64 perturbations each, GloVe, budget 10^4, α = 0.05): the decision p < α agreed with an
+independent fixed 10^5-draw reference on 254 of 255 perturbations (99.6%). The one
+disagreement had reference p = 0.0478 ± 0.0007, 3.3 reference standard errors from α: at 10^4
+draws (s.e. 0.0022) such a p lands on either side by chance. 59-62 of ~62 distinct answers per
+explanation stopped early; the few within ~0.005 of α used most of the draws. All p-values of
+an explanation took 0.36-2.6 s of CPU (14,700-55,600 draws, 1,300-6,200 exact solves) against
+320-650 s of wall time on 2 processes for the fixed 10^5-draw reference.
 """
 
 from __future__ import annotations
