@@ -97,6 +97,10 @@ def test_log_after_a_run(snap_compare, sessions_dir):
         await wait_until(pilot, lambda: app.session.runs, "the run")
         await pilot.press("f3")
         freeze(pilot)
+        log = app.screen.query_one("#log")
+        await wait_until(pilot, lambda: log.virtual_size.height > log.size.height, "the log lines")
+        log.scroll_end(animate=False, immediate=True)
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y, "the end of the log")
         await pilot.pause()
 
     assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
