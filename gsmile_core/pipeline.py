@@ -35,7 +35,7 @@ from .fidelity import fidelity
 from .perturb import make_masks
 from .sanitize import strip_unsafe
 from .segment import apply_mask, split_words
-from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel, mc_standard_error, permutation_test
+from .stats import effective_sample_size, kernel_width_for, gaussian_kernel, mc_standard_error, permutation_test
 from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
 from .uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
@@ -138,11 +138,7 @@ async def explain(
         sigma = LIME_KERNEL_WIDTH
         weights = lime_weights(np.asarray(masks, dtype=float))
     else:
-        sigma = (
-            auto_kernel_width(deltas_in)
-            if config.kernel_width == "auto"
-            else float(config.kernel_width)
-        )
+        sigma = kernel_width_for(config.kernel_width, deltas_in)
         weights = gaussian_kernel(deltas_in, sigma)
     used = np.ones(len(masks), dtype=bool)
     if config.drop_insignificant and config.bootstrap > 0:

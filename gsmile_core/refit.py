@@ -20,8 +20,8 @@ from .distances import DISTANCES
 from .embed import get_embedder
 from .errors import ConfigError
 from .fidelity import fidelity
-from .stats import auto_kernel_width, effective_sample_size, gaussian_kernel
-from .surrogate import fit_surrogate
+from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
+from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
 from .types import Explanation
 
 # Settings that decide which prompts are asked and how: changing them needs the model again.
@@ -92,14 +92,18 @@ def refit(
     table = table or DistanceTable(explanation)
     deltas = table.column("output", config.output_distance, config.embedder, config.p)
     deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
-    sigma = auto_kernel_width(deltas_in) if config.kernel_width == "auto" else float(config.kernel_width)
-    weights = gaussian_kernel(deltas_in, sigma)
+    masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
+    if config.surrogate == "lime":
+        # as in the pipeline: LIME's own kernel on the masks, δ and σ unused
+        sigma, weights = LIME_KERNEL_WIDTH, lime_weights(masks)
+    else:
+        sigma = kernel_width_for(config.kernel_width, deltas_in)
+        weights = gaussian_kernel(deltas_in, sigma)
     used = np.ones(len(deltas), dtype=bool)
     if config.drop_insignificant and config.bootstrap > 0:
         for j, pert in enumerate(explanation.perturbations):
             if j > 0 and pert.p_value is not None and pert.p_value >= config.alpha:
                 used[j] = False
-    masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
     fit = fit_surrogate(config.surrogate, masks[used], deltas[used], weights[used])
     quality = fidelity(deltas[used], fit.predictions, weights[used], len(explanation.features))
     perturbations = tuple(

@@ -59,6 +59,19 @@ def gaussian_kernel(distances: np.ndarray, width: float) -> np.ndarray:
     return np.exp(-((distances / width) ** 2))
 
 
+KERNEL_RULES = ("auto", "uniform")
+
+
+def kernel_width_for(rule: float | str, distances: np.ndarray) -> float:
+    """σ for a kernel-width setting: "auto" = median non-zero distance, "uniform" = ∞ (every
+    perturbation weighs 1, the measured best on the labelled set, docs/defaults.md), or a number."""
+    if rule == "auto":
+        return auto_kernel_width(distances)
+    if rule == "uniform":
+        return float("inf")
+    return float(rule)
+
+
 def auto_kernel_width(distances: np.ndarray) -> float:
     """σ = median of the non-zero input distances (1.0 when every distance is zero)."""
     distances = np.asarray(distances, dtype=float)

@@ -34,7 +34,10 @@ def _float(text: str) -> float:
 
 
 def _kernel_width(text: str) -> float | str:
-    return "auto" if text.strip().lower() in ("", "auto") else _float(text)
+    rule = text.strip().lower()
+    if rule in ("", "auto"):
+        return "auto"
+    return "uniform" if rule == "uniform" else _float(text)
 
 
 def _text(text: str) -> str:

@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..events import Event, Notice, StageStarted, StepDone
 from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
-from .explain import add_explain_options, backend_options, config_from_args, positive_int
+from .explain import add_explain_options, backend_options, config_from_args, non_negative_int, positive_int
 
 
 class ExperimentProgress:
@@ -115,7 +115,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--threshold", type=float, default=None, help="'accuracy': predict words with score > T critical instead of top-k")
     e.add_argument("--published-accuracy", type=_fraction, default=None, help="'accuracy': the model's externally reported accuracy, shown beside the table")
     e.add_argument("--all-pairs", action="store_true", help="'distances': every registered input × output pair, not only the paper's five")
-    e.add_argument("--finalists", type=positive_int, default=None, help="'defaults': best configurations that take the deletion test (default: 6)")
+    e.add_argument("--finalists", type=non_negative_int, default=None, help="'defaults': best configurations that take the deletion test, 0 = none (default: 6)")
     e.add_argument("--random-seeds", type=positive_int, default=None, help="'defaults': random orders per deletion test (default: 5)")
     add_explain_options(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")

@@ -53,7 +53,7 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
     finalists = int(ctx.option("finalists", 6))
     random_seeds = int(ctx.option("random_seeds", 5))
     budget = ctx.config.perturbations
-    ctx.plan(len(prompts) * (len(samplers) + 2) + len(prompts))
+    ctx.plan(len(prompts) * (len(samplers) + 2) + (len(prompts) if finalists > 0 else 0))
 
     rule = SelectionRule()
     scores: dict[str, list[float | None]] = {}
@@ -126,12 +126,12 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
     gsmile_rows = [r for r in rows if r["config"].startswith("gsmile ")]
     paper_key = config_key("bernoulli", "median", "wmd", "wmd", "wls")
     chosen = list(dict.fromkeys([r["config"] for r in gsmile_rows[:finalists]] + [paper_key] + [r["config"] for r in peers]))
-    chosen = [k for k in chosen if k in scores]
+    chosen = [k for k in chosen if k in scores] if finalists > 0 else []  # 0: accuracy only
 
     faithfulness: dict[str, dict[str, float]] = {}
     for k in chosen:
         faithfulness[k] = {"comprehensiveness": [], "sufficiency": [], "random_comprehensiveness": [], "random_sufficiency": []}
-    for index, probe in enumerate(probes):
+    for index, probe in enumerate(probes if chosen else []):
         for k in chosen:
             result = await deletion_test(probe, attributions[k][index], random_seeds=random_seeds, seed=ctx.config.seed)
             for field in faithfulness[k]:
@@ -165,9 +165,9 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
         f"{max_removed} words; masks are enumerated when the sampler's support fits the budget.",
         "Kernel-width rules: σ = factor × median non-zero input distance (median 1, half-median 0.5, "
         "double-median 2, uniform 10⁶).",
-        f"Deletion test on the real model for the {finalists} best gSMILE configurations, the paper's "
-        f"({paper_key}) and the peers; random orders: {random_seeds} seeds. Compr.: higher is better; "
-        "suff.: lower is better.",
+        (f"Deletion test on the real model for the {finalists} best gSMILE configurations, the paper's "
+         f"({paper_key}) and the peers; random orders: {random_seeds} seeds. Compr.: higher is better; "
+         "suff.: lower is better.") if finalists > 0 else "No deletion test (--finalists 0).",
         f"Best peer AUROC: {best_peer:.4f}." if best_peer is not None else "No peer ran.",
     )
     return ExperimentResult(

@@ -43,7 +43,7 @@ CHOICES = {
 }
 HINTS = {
     "max_removed": "only for sampler 'local'",
-    "kernel_width": "auto = median input distance",
+    "kernel_width": "auto = median input distance, uniform = equal weights",
     "bootstrap": "0 = no p-values",
 }
 
