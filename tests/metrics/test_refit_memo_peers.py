@@ -85,7 +85,7 @@ def test_refit_equals_a_fresh_explanation_with_that_setting(changes):
 
 
 def test_refit_refuses_changes_that_need_new_answers_and_shares_distances():
-    original = asyncio.run(explain(PROMPT, FakeBackend(), ExplainConfig(perturbations=16, bootstrap=0)))
+    original = asyncio.run(explain(PROMPT, FakeBackend(), ExplainConfig(perturbations=16, bootstrap=0, sampler="bernoulli")))
     with pytest.raises(ConfigError, match="sampler"):
         refit(original, sampler="uniform-count")
     with pytest.raises(ConfigError, match="seed"):
