@@ -281,7 +281,10 @@ class Explanation:
             model_calls=int(data.get("model_calls", 0)),
             cache_hits=int(data.get("cache_hits", 0)),
             attribution_std=None if std is None else tuple(float(s or 0.0) for s in std),
-            kernel_width=float(data.get("kernel_width") or 1.0),
+            # σ = ∞ (uniform weights) is stored as null, like every non-finite number
+            kernel_width=float("inf")
+            if data.get("kernel_width") is None and data.get("config", {}).get("kernel_width") == "uniform"
+            else float(data.get("kernel_width") or 1.0),
             effective_sample_size=float(data.get("effective_sample_size") or 0.0),
             unique_prompts=int(data.get("unique_prompts", 0)),
             dropped_insignificant=int(data.get("dropped_insignificant", 0)),

@@ -99,5 +99,5 @@ async def test_explanations_carry_intervals_through_json(surrogate):
 
 
 async def test_intervals_can_be_switched_off():
-    e = await explain("the doctor saw the ocean", FakeBackend(), ExplainConfig(bootstrap=0, ci_resamples=0, surrogate="wls"))  # wls: no credible intervals either
+    e = await explain("the doctor saw the ocean", FakeBackend(), ExplainConfig(bootstrap=0, ci_resamples=0))
     assert intervals_of(e.extras) == {}
