@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +16,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fakes import FakeProviderServer  # noqa: E402
+
+# Test modules that copy os.environ at import time (for subprocesses) must not see the user's
+# response cache or price file either: a session-wide scratch location, set before they import.
+_SESSION_SCRATCH = Path(tempfile.mkdtemp(prefix="gsmile-tests-"))
+atexit.register(shutil.rmtree, _SESSION_SCRATCH, ignore_errors=True)
+os.environ["GSMILE_CACHE_DIR"] = str(_SESSION_SCRATCH / "cache")
+os.environ["GSMILE_PRICES"] = str(_SESSION_SCRATCH / "no-prices.json")
 
 
 @pytest.fixture
