@@ -94,10 +94,12 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
     tmux = Tmux(tmp_path)
     try:
         tmux.start([str(GSMILE), "tui", "--backend", backend, "--sessions-dir", str(sessions)], env)
-        screen = tmux.wait_for(lambda s: "perturbations" in s and "backend" in s, "the prompt pane", 60)
-        lines = screen.splitlines()
-        assert len(lines) == 40 and "palette" in lines[39], "the app does not fill the 120×40 pane"
-        assert "alpha" in screen  # at 120×40 the whole settings form fits
+        # drawn in full at 120×40: the footer on the last row, the whole settings form visible
+        tmux.wait_for(
+            lambda s: len(s.splitlines()) == 40 and "palette" in s.splitlines()[39] and "alpha" in s,
+            "the prompt pane filling the 120×40 terminal",
+            60,
+        )
         tmux.paste(PROMPT)
         tmux.wait_for(lambda s: PROMPT in s, "the pasted prompt", 20)
         tmux.keys("C-r")
