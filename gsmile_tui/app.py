@@ -208,7 +208,7 @@ class GsmileApp(App):
 
     def action_save(self) -> None:
         if self.autosave():
-            self.notify(f"session saved to {self.session_path}", timeout=4)
+            self.notify(f"session saved to {self.session_path}", timeout=8)
 
     def open_session(self, session: Session, path: Path) -> None:
         self.session, self.session_path = session, path
