@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,11 +42,14 @@ class Tmux:
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
         exports = [f"{k}={v}" for k, v in env.items()]
+        # COLUMNS/LINES inherited from a test runner would override the pane's real size.
+        # A wrapping shell passes the app's exit status on: tmux 3.3 often cannot report
+        # pane_dead_status for the app itself (its pty closes before tmux reaps it).
+        inner = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", *exports, *command])
         self(
             "new-session", "-d", "-s", self.target, "-x", "120", "-y", "40", "-c", str(self.workdir),
-            # COLUMNS/LINES inherited from a test runner would override the pane's real size
-            "env", "-u", "COLUMNS", "-u", "LINES", *exports, *command,
-            ";", "set-option", "-t", self.target, "remain-on-exit", "on",
+            "sh", "-c", f'{inner}; status=$?; echo "[gsmile exited with status $status]"; exit $status',
+            ";", "set-option", "-w", "-t", self.target, "remain-on-exit", "on",
         )
 
     def screen(self) -> str:
