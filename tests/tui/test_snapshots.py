@@ -184,7 +184,10 @@ def test_export(snap_compare, sessions_dir, explanation):
     async def run_before(pilot):
         await pilot.pause()
         await pilot.press("f10")
-        await pilot.pause()
+        for _ in range(100):  # under load the dialog may take more than one pause to mount
+            if pilot.app.screen.query("#export-path"):
+                break
+            await pilot.pause(0.05)
         pilot.app.screen.query_one("#export-path", Input).value = "/tmp/audit-report.html"
         freeze(pilot)
         await pilot.pause()
