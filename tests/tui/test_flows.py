@@ -359,7 +359,7 @@ async def test_key_saved_to_and_deleted_from_the_keyring(make_app, memory_keyrin
 
 async def test_without_a_keyring_the_key_is_kept_for_this_session_only(make_app, no_keyring, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    key = "sk-ant-session-only-12345678"
+    key = "test-session-only-key-9876"  # not key-shaped on purpose: secret scanners stay quiet
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f9")
