@@ -188,8 +188,11 @@ def test_export(snap_compare, sessions_dir, explanation):
             if pilot.app.screen.query("#export-path"):
                 break
             await pilot.pause(0.05)
-        pilot.app.screen.query_one("#export-path", Input).value = "/tmp/audit-report.html"
+        path = pilot.app.screen.query_one("#export-path", Input)
+        path.value = "/tmp/audit-report.html"
         freeze(pilot)
+        path.blur()  # no caret in the picture: whether it showed depended on mount timing
+        await pilot.pause()
         await pilot.pause()
 
     assert snap_compare(app_with(session_with(explanation)), run_before=run_before, terminal_size=SIZE)
