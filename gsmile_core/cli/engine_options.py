@@ -20,6 +20,7 @@ from ..cache import ResponseCache, default_cache_dir
 from ..calls import BudgetExceeded
 from ..config import ExplainConfig
 from ..dryrun import DryRunPlan
+from .argtypes import positive_int
 
 
 def _positive_number(text: str) -> float:
@@ -42,28 +43,18 @@ def _dollars(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     d = ExplainConfig()
     g = parser.add_argument_group("calls, cache and budget")
-    g.add_argument("--samples-per-prompt", type=_positive_int, default=d.samples_per_prompt, metavar="K",
+    g.add_argument("--samples-per-prompt", type=positive_int, default=d.samples_per_prompt, metavar="K",
                    help="answers drawn per prompt; the answer is their pooled words (needs --temperature > 0) (default: %(default)s)")
-    g.add_argument("--max-attempts", type=_positive_int, default=d.max_attempts,
+    g.add_argument("--max-attempts", type=positive_int, default=d.max_attempts,
                    help="tries per call before giving up on a transient fault (default: %(default)s)")
     g.add_argument("--timeout", type=_positive_number, default=d.call_timeout, metavar="SECONDS",
                    help="longest wait for one answer (default: %(default)s)")
     g.add_argument("--rpm", type=_positive_number, default=None, metavar="N",
                    help="at most N requests per minute to the provider (default: no limit)")
-    g.add_argument("--max-calls", type=_positive_int, default=None, metavar="N",
+    g.add_argument("--max-calls", type=positive_int, default=None, metavar="N",
                    help="refuse to start, or stop cleanly, rather than make more than N model calls")
     g.add_argument("--max-cost", type=_dollars, default=None, metavar="USD",
                    help="refuse to start, or stop cleanly, rather than spend more than USD (estimated)")

@@ -23,7 +23,8 @@ from ..errors import ConfigError
 from ..events import Event, Notice, StageStarted, StepDone
 from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
-from .explain import add_explain_options, backend_options, config_from_args, non_negative_int, positive_int
+from .argtypes import non_negative_int, positive_int
+from .explain import add_explain_options, backend_options, config_from_args
 
 
 class ExperimentProgress:

@@ -22,6 +22,7 @@ from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain
 from ..shapley import MAX_SHAPLEY_WORDS, SHAPLEY_KEY, exact_shapley
 from ..render_terminal import full_report
+from .argtypes import non_negative_int, number, positive_int
 from .engine_options import (
     add_engine_options,
     check_budget,
@@ -32,33 +33,6 @@ from .engine_options import (
 )
 from .progress import ProgressPrinter
 from .session_option import add_session_option, append_run, check_session_target
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def kernel_width(text: str) -> float | str:
