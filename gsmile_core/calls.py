@@ -308,6 +308,7 @@ class CallEngine:
                     output=generation.text,
                     cached=generation.cached,
                     latency_s=generation.latency_s,
+                    spent_usd=self.spent_usd if self.budget.price is not None else None,
                 )
             )
 

@@ -38,6 +38,7 @@ class GenerationReceived:
     output: str
     cached: bool
     latency_s: float
+    spent_usd: float | None = None  # estimated spend of the run so far; None when no price is known
 
 
 @dataclass(frozen=True)

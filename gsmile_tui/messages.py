@@ -34,11 +34,21 @@ class RunProgress(Message):
 class AnswerReceived(Message):
     """One perturbed prompt got its answer (text already sanitised by the core)."""
 
-    def __init__(self, done: int, total: int, prompt: str, output: str, cached: bool, latency_s: float) -> None:
+    def __init__(
+        self,
+        done: int,
+        total: int,
+        prompt: str,
+        output: str,
+        cached: bool,
+        latency_s: float,
+        spent_usd: float | None = None,
+    ) -> None:
         super().__init__()
         self.done, self.total = done, total
         self.prompt, self.output = prompt, output
         self.cached, self.latency_s = cached, latency_s
+        self.spent_usd = spent_usd  # estimated spend so far (None: no price known for the model)
 
 
 class RunNotice(Message):

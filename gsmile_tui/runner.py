@@ -109,7 +109,8 @@ class Runner:
                 self.answers += 1
                 target.post_message(
                     AnswerReceived(
-                        event.done, event.total, event.prompt, event.output, event.cached, event.latency_s
+                        event.done, event.total, event.prompt, event.output, event.cached, event.latency_s,
+                        event.spent_usd,
                     )
                 )
                 target.post_message(RunProgress("generate", event.done, event.total))

@@ -250,7 +250,9 @@ class MainScreen(Screen):
         self.log_widget.progress(message.stage, message.done, message.total)
 
     def on_answer_received(self, message: AnswerReceived) -> None:
-        self.log_widget.answer(message.done, message.total, message.prompt, message.output, message.cached)
+        self.log_widget.answer(
+            message.done, message.total, message.prompt, message.output, message.cached, message.spent_usd
+        )
 
     def on_run_notice(self, message: RunNotice) -> None:
         self.log_widget.notice(message.message, message.level, message.is_retry)

@@ -38,6 +38,7 @@ class RunLog(Vertical):
         self.cache_hits = 0
         self.retries = 0
         self.warnings = 0
+        self.spent_usd: float | None = None  # None until a priced answer arrives
         self.lines: list[str] = []  # plain text of every line written (tests, export of the log)
 
     def compose(self) -> ComposeResult:
@@ -55,6 +56,7 @@ class RunLog(Vertical):
     # -- fed by the screen from runner messages --------------------------------------------
     def reset(self, heading: str) -> None:
         self.calls = self.cache_hits = self.retries = self.warnings = 0
+        self.spent_usd = None
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#stage", Label).update("starting")
         self._update_counters()
@@ -64,7 +66,11 @@ class RunLog(Vertical):
         self.query_one("#stage", Label).update(STAGE_LABELS.get(stage, stage))
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
-    def answer(self, done: int, total: int, prompt: str, output: str, cached: bool) -> None:
+    def answer(
+        self, done: int, total: int, prompt: str, output: str, cached: bool, spent_usd: float | None = None
+    ) -> None:
+        if spent_usd is not None:
+            self.spent_usd = spent_usd
         if cached:
             self.cache_hits += 1
         else:
@@ -104,4 +110,5 @@ class RunLog(Vertical):
     def _update_counters(self) -> None:
         self.query_one("#counters", Label).update(
             f"calls {self.calls} · cache hits {self.cache_hits} · retries {self.retries} · warnings {self.warnings}"
+            + ("" if self.spent_usd is None else f" · cost so far ${self.spent_usd:.4f}")
         )

@@ -196,3 +196,19 @@ async def test_timeout_policy_applies_to_slow_calls_only():
     run = engine(backend, retry=RetryPolicy(max_attempts=1, timeout=0.05))
     with pytest.raises(BackendError, match="timed out"):
         await run.generate_all(["fast", "slow"])
+
+
+async def test_each_answer_event_carries_the_spend_so_far():
+    from gsmile_core.events import GenerationReceived
+
+    backend = ScriptedBackend()
+    backend.usage = (1000, 16)
+    price = Price(input=1000.0, output=0.0)  # $1 per call as billed
+    events = []
+    run = engine(backend, concurrency=1, budget=Budget(price=price), on_event=events.append)
+    await run.generate_all(["p1", "p2", "p3"])
+    spends = [e.spent_usd for e in events if isinstance(e, GenerationReceived)]
+    assert spends == pytest.approx([1.0, 2.0, 3.0])
+    unpriced = []
+    await engine(ScriptedBackend(), on_event=unpriced.append).generate_all(["p1"])
+    assert [e.spent_usd for e in unpriced if isinstance(e, GenerationReceived)] == [None]
