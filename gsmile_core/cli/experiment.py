@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..events import Event, Notice, StageStarted, StepDone
 from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
-from .argtypes import non_negative_int, positive_int
+from .argtypes import non_negative_int, number, positive_int
 from .explain import add_explain_options, backend_options, config_from_args
 
 
@@ -87,10 +87,7 @@ def _numbers(text: str) -> tuple[int, ...]:
 
 
 def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = number(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
     return value
