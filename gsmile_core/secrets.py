@@ -20,7 +20,8 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 from .errors import ConfigError
 from .providers import provider as provider_info
@@ -280,3 +281,60 @@ def resolve_key(provider_name: str, *, environ: Mapping[str, str] | None = None,
     if keyring_problem:
         message += f"; {keyring_problem}, so use the environment variable"
     raise ConfigError(message)
+
+
+# -- where each key would come from (for listings) ---------------------------------------------
+@dataclass(frozen=True)
+class KeySource:
+    """Where a provider's key would come from, for `gsmile keys list` and the credentials screen.
+
+    Holds the key only as its mask. `kind` is "session" (entered for this session only), "env",
+    "keyring" or "missing"; `problem` says why the key there cannot be used (a malformed
+    environment value, a keyring read error), in which case `masked` is empty.
+    """
+
+    provider: str
+    kind: Literal["session", "env", "keyring", "missing"]
+    masked: str = ""
+    env_var: str = ""
+    problem: str | None = None
+    needs_key: bool = True
+
+    def describe(self, *, env_word: str = "env", missing: str = "not set",
+                 not_needed: str = "not set (often not needed)") -> str:
+        """One line for a listing; callers choose only the words (the CLI's terse, the TUI's plain)."""
+        if self.kind == "session":
+            return "this session only"
+        if self.kind == "env":
+            unusable = f" (unusable: {self.problem})" if self.problem else ""
+            return f"{env_word} {self.env_var}{unusable}"
+        if self.kind == "keyring":
+            return f"keyring error: {self.problem}" if self.problem else "keyring"
+        return missing if self.needs_key else not_needed
+
+
+def locate_key(provider_name: str, *, status: KeyringStatus,
+               session_key: Secret | None = None,
+               environ: Mapping[str, str] | None = None) -> KeySource:
+    """This session's key → the environment variable → the keyring (when usable) → missing.
+
+    Never raises for a bad key or keyring: the reason is kept in `problem` so a listing can show it.
+    """
+    info = provider_info(provider_name)
+    environ = os.environ if environ is None else environ
+    source = partial(KeySource, provider_name, env_var=info.key_env, needs_key=info.needs_key)
+    if session_key is not None:
+        return source("session", session_key.masked())
+    if environ.get(info.key_env, "").strip():
+        try:
+            return source("env", Secret(environ[info.key_env]).masked())
+        except ConfigError as error:
+            return source("env", problem=str(error))
+    if status.usable:
+        try:
+            found = keyring_get(provider_name)
+        except ConfigError as error:
+            return source("keyring", problem=str(error))
+        if found is not None:
+            return source("keyring", found.masked())
+    return source("missing")

@@ -8,13 +8,12 @@ Blocking (keyring access can wait on D-Bus): call from a worker thread.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gsmile_core.errors import ConfigError
 from gsmile_core.providers import PROVIDERS, resolve_base_url
-from gsmile_core.secrets import KeyringStatus, Secret, keyring_get, keyring_status
+from gsmile_core.secrets import KeyringStatus, Secret, keyring_status, locate_key
 
 
 @dataclass(frozen=True)
@@ -37,25 +36,10 @@ def key_rows(session_keys: Mapping[str, Secret], status: KeyringStatus | None = 
     status = status or keyring_status()
     rows = []
     for name, info in PROVIDERS.items():
-        source, masked = "missing", ""
-        if name in session_keys:
-            source, masked = "this session only", session_keys[name].masked()
-        elif os.environ.get(info.key_env, "").strip():
-            try:
-                source, masked = f"environment {info.key_env}", Secret(os.environ[info.key_env]).masked()
-            except ConfigError as error:
-                source = f"environment {info.key_env} (unusable: {error})"
-        elif status.usable:
-            try:
-                found = keyring_get(name)
-            except ConfigError as error:
-                source = f"keyring error: {error}"
-            else:
-                if found is not None:
-                    source, masked = "keyring", found.masked()
-        if source == "missing" and not info.needs_key:
-            source = "missing (most local servers need none)"
-        rows.append(KeyRow(name, info.label, source, masked, _destination(name)))
+        found = locate_key(name, status=status, session_key=session_keys.get(name))
+        source = found.describe(env_word="environment", missing="missing",
+                                not_needed="missing (most local servers need none)")
+        rows.append(KeyRow(name, info.label, source, found.masked, _destination(name)))
     return rows
 
 

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from ..errors import ConfigError
 from ..providers import PROVIDERS, resolve_base_url
-from ..secrets import Secret, keyring_delete, keyring_get, keyring_set, keyring_status
+from ..secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -104,24 +104,9 @@ def _list() -> int:
     table.add_column("source", overflow="fold")
     table.add_column("key", no_wrap=True)
     table.add_column("sent to", no_wrap=True)
-    for name, info in PROVIDERS.items():
-        source, masked = "not set", ""
-        if os.environ.get(info.key_env, "").strip():
-            try:
-                source, masked = f"env {info.key_env}", Secret(os.environ[info.key_env]).masked()
-            except ConfigError as error:
-                source = f"env {info.key_env} (unusable: {error})"
-        elif status.usable:
-            try:
-                found = keyring_get(name)
-            except ConfigError as error:
-                source = f"keyring error: {error}"
-            else:
-                if found is not None:
-                    source, masked = "keyring", found.masked()
-        if source == "not set" and not info.needs_key:
-            source = "not set (often not needed)"
-        table.add_row(name, source, masked, _destination(name))
+    for name in PROVIDERS:
+        found = locate_key(name, status=status)
+        table.add_row(name, found.describe(), found.masked, _destination(name))
     out = Console(highlight=False)
     out.print(table)
     if status.usable and status.secure:

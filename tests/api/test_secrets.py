@@ -14,7 +14,7 @@ import keyring
 import keyring.backends.chainer
 import keyring.backends.null
 import pytest
-from fakes.keyrings import ForgetfulKeyring, PlaintextFileKeyring
+from fakes.keyrings import ForgetfulKeyring, MemoryKeyring, PlaintextFileKeyring
 
 from gsmile_core.errors import ConfigError
 from gsmile_core.secrets import (
@@ -24,6 +24,7 @@ from gsmile_core.secrets import (
     keyring_get,
     keyring_set,
     keyring_status,
+    locate_key,
     resolve_key,
     scrub,
 )
@@ -209,3 +210,41 @@ def test_a_keyring_that_raises_is_one_line(use_keyring):
     with pytest.raises(ConfigError) as caught:
         resolve_key("openai")
     assert "OPENAI_API_KEY" in str(caught.value) and VALUE not in str(caught.value)
+
+
+def test_locate_key_order_and_only_masks(use_keyring, monkeypatch):
+    """session → environment → keyring → missing; every outcome holds the mask, never the key."""
+    store = use_keyring(MemoryKeyring())
+    store.set_password(SERVICE, "openai", VALUE)
+    status = keyring_status()
+    found = locate_key("openai", status=status)
+    assert (found.kind, found.masked, found.problem) == ("keyring", "sk-…a1b2", None)
+    assert found.describe() == "keyring"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-0123456789abcdwxyz")
+    found = locate_key("openai", status=status)
+    assert (found.kind, found.masked) == ("env", "sk-…wxyz")
+    assert found.describe() == "env OPENAI_API_KEY"
+    assert found.describe(env_word="environment") == "environment OPENAI_API_KEY"
+    session = locate_key("openai", status=status, session_key=Secret("sk-session-0123456789s3s3"))
+    assert (session.kind, session.masked, session.describe()) == ("session", "sk-…s3s3", "this session only")
+    monkeypatch.setenv("OPENAI_API_KEY", "two words")
+    found = locate_key("openai", status=status)
+    assert found.kind == "env" and found.masked == "" and "spaces" in found.describe()
+    for result in (found, session, locate_key("anthropic", status=status)):
+        assert VALUE not in repr(result) and "0123456789" not in repr(result)
+    missing = locate_key("anthropic", status=status)
+    assert (missing.kind, missing.describe()) == ("missing", "not set")
+    assert locate_key("openai-compatible", status=status).describe(
+        missing="missing", not_needed="missing (none needed)") == "missing (none needed)"
+
+
+def test_locate_key_keeps_a_keyring_failure_as_a_problem(use_keyring):
+    class Exploding(ForgetfulKeyring):
+        def get_password(self, service, username):
+            raise RuntimeError(f"dbus said no while handling {VALUE}")
+
+    use_keyring(Exploding())
+    found = locate_key("openai", status=keyring_status())
+    assert found.kind == "keyring" and found.masked == ""
+    assert found.describe().startswith("keyring error: the system keyring failed to read (RuntimeError")
+    assert VALUE not in repr(found)
