@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from .pipeline import plan_perturbations, prepare_prompt
 from .providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
+from .types import GenerationParams
 
 
 def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
@@ -76,6 +78,20 @@ def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
     )
 
 
+def stored_jobs(
+    jobs: Sequence[CallJob],
+    identity: CallIdentity,
+    params: GenerationParams,
+    cache: ResponseCache | None,
+    refresh: bool = False,
+) -> set[CallJob]:
+    """The jobs whose answers the response cache already holds (none without a cache, or when
+    refreshing)."""
+    if cache is None or refresh:
+        return set()
+    return {job for job in jobs if cache.get(job_key(identity, params, job)) is not None}
+
+
 @dataclass(frozen=True)
 class PlannedPrompt:
     mask: tuple[int, ...]
@@ -110,12 +126,7 @@ def plan_dry_run(
     clean, features = prepare_prompt(prompt, config)
     masks, texts, _ = plan_perturbations(clean, features, config)
     jobs = plan_jobs(texts, config.samples_per_prompt)
-    params = config.generation_params()
-    cached_jobs: set[CallJob] = set()
-    if cache is not None and not refresh:
-        for job in jobs:
-            if cache.get(job_key(identity, params, job)) is not None:
-                cached_jobs.add(job)
+    cached_jobs = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)
     seen: set[str] = set()
     planned = []
     for mask, text in zip(masks, texts):

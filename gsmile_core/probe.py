@@ -23,6 +23,7 @@ from .cache import ResponseCache
 from .config import ExplainConfig
 from .distances import DISTANCES
 from .embed import get_embedder
+from .events import EventHandler, ignore
 from .sampling import engine_for, generate_answers
 from .segment import apply_mask
 from .types import Feature
@@ -43,6 +44,7 @@ class OutputProbe:
         *,
         cache: ResponseCache | None = None,
         refresh: bool = False,
+        on_event: EventHandler = ignore,
     ) -> None:
         self.prompt = prompt
         self.features = tuple(features)
@@ -51,7 +53,7 @@ class OutputProbe:
         self.original_output = original_output
         # The same engine as `explain` (cache, retries, budget) and the same k samples per prompt,
         # so Δ here is the Δ of the explanation.
-        self.engine = engine_for(backend, config, cache=cache, refresh=refresh)
+        self.engine = engine_for(backend, config, on_event, cache=cache, refresh=refresh)
         self.embedder = get_embedder(config.embedder)
         self.distance = DISTANCES.get(config.output_distance)
         self._delta: dict[Mask, float] = {}

@@ -10,7 +10,9 @@ A session is what an audit leaves behind, so the file must survive crashes and u
   saves), a newer version or a foreign file is refused with a one-line `SessionError` and never
   overwritten by `save_session`;
 - every run stores the full `Explanation` (prompt, every perturbation and answer, statistics,
-  settings, provenance), so heatmaps and tables come back without calling any model.
+  settings, provenance), so heatmaps and tables come back without calling any model; and the
+  trust checks made of it (stability, consistency, deletion: `check_results`), for the same
+  reason.
 
 `Session`, `Run` and `CompareGroup` are frozen: changes return a new `Session` (`with_run`,
 `with_compare_group`, ...), which makes "the session as it was saved" a value a UI can hold.
@@ -31,17 +33,30 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .check_results import CheckResult, check_from_dict
 from .errors import GsmileError
 from .types import EXPLANATION_FORMAT, Explanation
 
 SESSION_FORMAT = "gsmile.session"
-SESSION_VERSION = 1
+SESSION_VERSION = 2
 RUN_KINDS = ("single", "compare")
 
 # MIGRATIONS[v] turns a version-v session dict into a version v+1 dict. Add one entry per
-# format change; `migrate` chains them. Version 1 is the first format, so there is none yet.
+# format change; `migrate` chains them.
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps each run's trust checks (`checks`); a version 1 run had none. The version
+    went up so that a gSMILE reading only version 1 refuses the file instead of re-saving it
+    without the checks."""
+    runs = data.get("runs", [])
+    if isinstance(runs, list):
+        data["runs"] = [{**run, "checks": []} if isinstance(run, dict) else run for run in runs]
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 class SessionError(GsmileError):
@@ -61,7 +76,7 @@ class Run:
     """One explanation kept in a session.
 
     `kind` is "single" for a run of its own and "compare" for a member of the compare group
-    `group_id`.
+    `group_id`. `checks` are the trust checks made of it, oldest first.
     """
 
     id: str
@@ -70,6 +85,7 @@ class Run:
     explanation: Explanation
     kind: str = "single"
     group_id: str | None = None
+    checks: tuple[CheckResult, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in RUN_KINDS:
@@ -85,6 +101,7 @@ class Run:
             "kind": self.kind,
             "group_id": self.group_id,
             "explanation": self.explanation.to_dict(),
+            "checks": [check.to_dict() for check in self.checks],
         }
 
     @classmethod
@@ -96,6 +113,7 @@ class Run:
             explanation=Explanation.from_dict(data["explanation"]),
             kind=str(data.get("kind", "single")),
             group_id=None if data.get("group_id") is None else str(data["group_id"]),
+            checks=tuple(check_from_dict(c) for c in data.get("checks", ())),
         )
 
 
@@ -263,6 +281,12 @@ class Session:
             if r.id != run_id
         )
         return replace(self, runs=runs, groups=tuple(groups), updated_at=now or utc_now())
+
+    def with_check(self, run_id: str, check: CheckResult, *, now: str | None = None) -> Session:
+        """This session with `check` added to run `run_id`'s checks (KeyError if unknown)."""
+        self.run(run_id)
+        runs = tuple(replace(r, checks=(*r.checks, check)) if r.id == run_id else r for r in self.runs)
+        return replace(self, runs=runs, updated_at=now or utc_now())
 
     def with_run_label(self, run_id: str, label: str, *, now: str | None = None) -> Session:
         self.run(run_id)

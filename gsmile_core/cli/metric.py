@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,17 @@ from rich.console import Console
 
 from ..backends import create_backend
 from ..cache import ResponseCache
+from ..checks import REPEAT_STAGE, consistency_check, deletion_check
 from ..config import ExplainConfig
 from ..errors import ConfigError
+from ..events import Notice, StageStarted, StepDone
 from ..memo import MemoBackend
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
-from ..metrics.consistency import attribution_consistency
-from ..metrics.faithfulness import deletion_test, pearson_faithfulness
+from ..metrics.faithfulness import pearson_faithfulness
 from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
 from ..metrics.stability import attribution_stability
 from ..metrics.tables import csv_table, markdown_table
-from ..pipeline import explain
-from ..probe import OutputProbe
+from ..pipeline import prepare_prompt
 from ..types import Explanation
 from .engine_options import add_engine_options, open_cache
 from .experiment import ExperimentProgress
@@ -182,8 +183,6 @@ def run_pearson(args: argparse.Namespace) -> int:
 def run_consistency(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     prompt = read_prompt(args.prompt)
-    from ..pipeline import prepare_prompt
-
     prepare_prompt(prompt, config)
     if args.repeats < 2:
         raise ConfigError("--repeats must be at least 2")
@@ -192,11 +191,13 @@ def run_consistency(args: argparse.Namespace) -> int:
         backend = MemoBackend(create_backend(args.backend, **backend_options(args)))
         with ExperimentProgress(Console(stderr=True), enabled=not args.quiet) as progress:
             progress.label = "consistency"
-            runs = asyncio.run(_repeat(prompt, backend, config, args.repeats, progress, cache, args.refresh))
+            check = asyncio.run(_closing(backend, consistency_check(
+                prompt, backend, config, args.repeats, cache=cache, refresh=args.refresh,
+                on_event=_repeat_progress(progress))))
     finally:
         if cache is not None:
             cache.close()
-    result = attribution_consistency([e.attributions for e in runs], [f.text for f in runs[0].features])
+    result = check.result
     rows = [{"word": w, "mean": m, "variance": v, "std": s}
             for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
     rows.append({"word": "mean over words", "mean": None, "variance": result.mean_variance, "std": result.mean_std})
@@ -205,18 +206,24 @@ def run_consistency(args: argparse.Namespace) -> int:
                 notes, {"metric": "consistency", "result": result.to_dict()})
 
 
-async def _repeat(prompt, backend, config: ExplainConfig, repeats, progress, cache, refresh):
-    from ..events import StageStarted, StepDone
+def _repeat_progress(progress: ExperimentProgress):
+    """The check's outer steps drive the experiment bar; warnings are printed; the rest is quiet."""
 
-    progress.handle(StageStarted("experiment", repeats))
-    runs = []
+    def on_event(event) -> None:
+        if isinstance(event, (StageStarted, StepDone)) and event.stage == REPEAT_STAGE:
+            progress.handle(replace(event, stage="experiment"))
+        elif isinstance(event, Notice):
+            progress.handle(event)
+
+    return on_event
+
+
+async def _closing(backend, work):
+    """Await `work`, then close the backend whatever happened."""
     try:
-        for r in range(repeats):
-            runs.append(await explain(prompt, backend, config.with_changes(seed=config.seed + r), cache=cache, refresh=refresh))
-            progress.handle(StepDone("experiment", r + 1, repeats))
+        return await work
     finally:
         await backend.aclose()
-    return runs
 
 
 def run_deletion(args: argparse.Namespace) -> int:
@@ -226,7 +233,8 @@ def run_deletion(args: argparse.Namespace) -> int:
     cache: ResponseCache | None = open_cache(args)
     try:
         backend = create_backend(args.backend, **options)
-        result = asyncio.run(_deletion(explanation, backend, config, args.random_seeds, cache, args.refresh))
+        result = asyncio.run(_closing(backend, deletion_check(
+            explanation, backend, args.random_seeds, config=config, cache=cache, refresh=args.refresh))).result
     finally:
         if cache is not None:
             cache.close()
@@ -243,12 +251,3 @@ def run_deletion(args: argparse.Namespace) -> int:
     return emit(args, rows, (("k", "k words"), ("deletion", "deletion Δ"), ("random_deletion", "random deletion Δ"),
                              ("insertion", "insertion Δ"), ("random_insertion", "random insertion Δ")),
                 notes, {"metric": "deletion", "result": result.to_dict()})
-
-
-async def _deletion(explanation, backend, config, seeds, cache, refresh):
-    try:
-        probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
-                            cache=cache, refresh=refresh)
-        return await deletion_test(probe, explanation.attributions, random_seeds=seeds, seed=config.seed)
-    finally:
-        await backend.aclose()

@@ -20,7 +20,7 @@ from ..embed import get_embedder
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for, load_labelled_prompts
 from ..metrics.consistency import attribution_consistency
 from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
-from ..metrics.stability import attribution_stability
+from ..metrics.stability import DEFAULT_EDIT_SUFFIX, attribution_stability, minimal_edit
 from ..peers import lime_scores, lime_weights
 from ..refit import DistanceTable, refit
 from ..surrogate import SURROGATES
@@ -217,14 +217,14 @@ async def run_accuracy(ctx: ExperimentContext) -> ExperimentResult:
 @experiment("stability", "Jaccard of the top-k words before/after appending a token, labelled prompts (Table 3)")
 async def run_stability(ctx: ExperimentContext) -> ExperimentResult:
     prompts = load_labelled_prompts()[: ctx.option("prompts", 10)]
-    suffix = ctx.option("edit_suffix", "please")
+    suffix = ctx.option("edit_suffix", DEFAULT_EDIT_SUFFIX)
     k = int(ctx.option("k", 3))
     ctx.plan(2 * len(prompts))
     per_prompt = []
     for item in prompts:
         before = await ctx.explain(item.prompt)
         ctx.step()
-        after = await ctx.explain(f"{item.prompt} {suffix}")
+        after = await ctx.explain(minimal_edit(item.prompt, suffix))
         ctx.step()
         result = attribution_stability(words_of(before), before.attributions, words_of(after), after.attributions, k=k)
         per_prompt.append({"prompt": item.prompt, "edited": after.prompt, "top_before": list(result.top_first),

@@ -33,6 +33,19 @@ class ConsistencyResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConsistencyResult:
+        return cls(
+            words=tuple(str(w) for w in data["words"]),
+            mean_score=tuple(float(v) for v in data["mean_score"]),
+            variance=tuple(float(v) for v in data["variance"]),
+            std=tuple(float(v) for v in data["std"]),
+            mean_variance=float(data["mean_variance"]),
+            mean_std=float(data["mean_std"]),
+            repeats=int(data["repeats"]),
+            ddof=int(data.get("ddof", 1)),
+        )
+
 
 def attribution_consistency(runs: Sequence[Sequence[float]], words: Sequence[str]) -> ConsistencyResult:
     """Per-word variance and std (ddof=1) of the scores of R runs (rows) over words (columns)."""

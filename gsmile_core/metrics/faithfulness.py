@@ -21,14 +21,16 @@ against chance: a faithful explanation has comprehensiveness above random and su
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import pearsonr
 
 from ..errors import ConfigError
-from ..probe import OutputProbe
+
+if TYPE_CHECKING:  # the probe (embedders, distances) is only needed when a test really runs
+    from ..probe import OutputProbe
 
 
 @dataclass(frozen=True)
@@ -114,17 +116,33 @@ class DeletionResult:
         data["sufficiency_gain"] = self.sufficiency_gain
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeletionResult:
+        """The inverse of `to_dict` (the derived gains are recomputed, not read)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data[f.name]
+            if f.name == "order":
+                values[f.name] = tuple(str(w) for w in value)
+            elif f.name in ("random_seeds", "prompts_asked"):
+                values[f.name] = int(value)
+            elif isinstance(value, (list, tuple)):
+                values[f.name] = tuple(float(v) for v in value)
+            else:
+                values[f.name] = float(value)
+        return cls(**values)
+
 
 def random_orders(d: int, seeds: int, seed: int = 0) -> list[list[int]]:
     rng = np.random.default_rng(seed)
     return [[int(i) for i in rng.permutation(d)] for _ in range(seeds)]
 
 
-async def deletion_test(
-    probe: OutputProbe, scores: Sequence[float], random_seeds: int = 5, seed: int = 0
-) -> DeletionResult:
-    """Deletion and insertion curves for `scores` and for `random_seeds` random orders."""
-    d = len(probe.features)
+def deletion_plan(
+    scores: Sequence[float], d: int, random_seeds: int = 5, seed: int = 0
+) -> tuple[list[int], list[tuple[list[tuple[int, ...]], list[tuple[int, ...]]]], list[tuple[int, ...]]]:
+    """The attribution order, the (deletion, insertion) masks of it and of each random order
+    (the attribution's first), and every mask in one list: what a deletion test will ask."""
     if len(scores) != d:
         raise ConfigError(f"{len(scores)} scores for {d} words")
     if d < 2:
@@ -135,6 +153,14 @@ async def deletion_test(
     orders = [order, *random_orders(d, random_seeds, seed)]
     plans = [curve_masks(o, d) for o in orders]
     every = [m for deletion, insertion in plans for m in (*deletion, *insertion)]
+    return order, plans, every
+
+
+async def deletion_test(
+    probe: OutputProbe, scores: Sequence[float], random_seeds: int = 5, seed: int = 0
+) -> DeletionResult:
+    """Deletion and insertion curves for `scores` and for `random_seeds` random orders."""
+    order, plans, every = deletion_plan(scores, len(probe.features), random_seeds, seed)
     deltas = dict(zip(every, await probe.deltas(every)))
     curves = [
         (np.array([deltas[m] for m in deletion]), np.array([deltas[m] for m in insertion]))

@@ -9,6 +9,9 @@ match when words are inserted or removed before it, and two occurrences of "the"
 by where they sit. Aligned words are the same element; a word without a partner is its own
 element (it can only enlarge the union). Top-k is by |score| by default (a strongly negative word
 also drives the answer), or by signed score; k is stated with every result. Ties: prompt order.
+
+`minimal_edit` is the paper's default edit (one token appended); the experiment and the app's
+stability check both use it, so "the default edit" means one thing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ import numpy as np
 
 from ..errors import ConfigError
 from .words import word_identity
+
+
+DEFAULT_EDIT_SUFFIX = "please"
+
+
+def minimal_edit(prompt: str, suffix: str = DEFAULT_EDIT_SUFFIX) -> str:
+    """The paper's minimal edit of a prompt: one token appended."""
+    return f"{prompt} {suffix}"
 
 
 def align_words(first: Sequence[str], second: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -64,6 +75,17 @@ class StabilityResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StabilityResult:
+        return cls(
+            jaccard=float(data["jaccard"]),
+            k=int(data["k"]),
+            ranked_by=str(data["ranked_by"]),
+            top_first=tuple(str(w) for w in data["top_first"]),
+            top_second=tuple(str(w) for w in data["top_second"]),
+            shared=tuple(str(w) for w in data["shared"]),
+        )
 
 
 def attribution_stability(

@@ -106,7 +106,7 @@ def test_explain_refuses_a_bad_session_file_before_running(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "gsmile: error: --session: cannot open future.json: it is a version 9 session, newer than this "
-        "gSMILE reads (version 1); upgrade gSMILE to open it"
+        "gSMILE reads (version 2); upgrade gSMILE to open it"
     )
     assert target.read_bytes() == before
     done = gsmile("explain", "hello world", "--backend", "fake", "-q", "--session", "no/s.json", cwd=tmp_path)

@@ -344,7 +344,7 @@ def test_migrations_chain_one_step_at_a_time():
         migrate(dict(old), {1: one_to_two}, target=3)
     with pytest.raises(ValueError, match="newer than this gSMILE reads"):
         migrate({"version": 4}, {}, target=3)
-    assert migrate({"version": 1}) == {"version": 1}  # current version: unchanged
+    assert migrate({"version": SESSION_VERSION}) == {"version": SESSION_VERSION}  # current version: unchanged
 
 
 # -- folders and listing -------------------------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""The results of the trust checks of one explanation, as values a session can keep.
+
+A check (see `checks`) asks the model again, so its result is worth keeping with the run it
+checked: reopening a session must show it without another call, and a report must carry it. Each
+result holds what it was computed from (the edited prompt and its scores, the R rows of scores,
+the deletion curves), what it cost (model calls, cache hits, seconds) and when it was made; the
+metric itself is the `metrics` module's own result type.
+
+This module holds values only (no pipeline, no model), so `session` can import it cheaply.
+JSON has no NaN: an undefined number is stored as null and read back as NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .metrics.consistency import ConsistencyResult
+from .metrics.faithfulness import DeletionResult
+from .metrics.stability import StabilityResult
+
+CHECK_KINDS = ("stability", "consistency", "deletion")
+CHECK_TITLES = {
+    "stability": "Stability: top words after a minimal edit (paper 4.4.3)",
+    "consistency": "Consistency: re-seeded runs (paper 4.4.4)",
+    "deletion": "Faithfulness: deletion and insertion test",
+}
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats become None, recursively (tuples become lists)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _restored(value: Any) -> Any:
+    """The inverse of `_json_safe` for numbers: None becomes NaN, recursively."""
+    if value is None:
+        return math.nan
+    if isinstance(value, dict):
+        return {k: _restored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    return value
+
+
+def _floats(values: Any) -> tuple[float, ...]:
+    return tuple(math.nan if v is None else float(v) for v in values)
+
+
+@dataclass(frozen=True)
+class CheckCost:
+    """What a check spent: calls that reached the model, answers the cache gave, wall time."""
+
+    model_calls: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model_calls": self.model_calls, "cache_hits": self.cache_hits, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckCost:
+        return cls(int(data.get("model_calls", 0)), int(data.get("cache_hits", 0)), float(data.get("seconds", 0.0)))
+
+
+@dataclass(frozen=True)
+class StabilityCheck:
+    """The explanation of an edited prompt and the Jaccard of both top-k word sets."""
+
+    kind: ClassVar[str] = "stability"
+    edited_prompt: str
+    edited_words: tuple[str, ...]
+    edited_scores: tuple[float, ...]
+    result: StabilityResult
+    cost: CheckCost
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _json_safe({
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "edited_prompt": self.edited_prompt,
+            "edited_words": list(self.edited_words),
+            "edited_scores": list(self.edited_scores),
+            "result": self.result.to_dict(),
+            "cost": self.cost.to_dict(),
+        })
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StabilityCheck:
+        return cls(
+            edited_prompt=str(data["edited_prompt"]),
+            edited_words=tuple(str(w) for w in data["edited_words"]),
+            edited_scores=_floats(data["edited_scores"]),
+            result=StabilityResult.from_dict(_restored(data["result"])),
+            cost=CheckCost.from_dict(data.get("cost", {})),
+            created_at=str(data.get("created_at", "")),
+        )
+
+
+@dataclass(frozen=True)
+class ConsistencyCheck:
+    """R explanations of one prompt with seeds seed..seed+R-1 and the per-word spread."""
+
+    kind: ClassVar[str] = "consistency"
+    prompt: str
+    seeds: tuple[int, ...]
+    scores: tuple[tuple[float, ...], ...]  # one row per run, one column per word
+    enumerated: bool  # every run enumerated all masks: only the model can make them differ
+    result: ConsistencyResult
+    cost: CheckCost
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _json_safe({
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "prompt": self.prompt,
+            "seeds": list(self.seeds),
+            "scores": [list(row) for row in self.scores],
+            "enumerated": self.enumerated,
+            "result": self.result.to_dict(),
+            "cost": self.cost.to_dict(),
+        })
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConsistencyCheck:
+        return cls(
+            prompt=str(data["prompt"]),
+            seeds=tuple(int(s) for s in data["seeds"]),
+            scores=tuple(_floats(row) for row in data["scores"]),
+            enumerated=bool(data.get("enumerated", False)),
+            result=ConsistencyResult.from_dict(_restored(data["result"])),
+            cost=CheckCost.from_dict(data.get("cost", {})),
+            created_at=str(data.get("created_at", "")),
+        )
+
+
+@dataclass(frozen=True)
+class DeletionCheck:
+    """Deletion and insertion curves of the explanation's order and of random orders."""
+
+    kind: ClassVar[str] = "deletion"
+    result: DeletionResult
+    cost: CheckCost
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _json_safe({
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "result": self.result.to_dict(),
+            "cost": self.cost.to_dict(),
+        })
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeletionCheck:
+        return cls(
+            result=DeletionResult.from_dict(_restored(data["result"])),
+            cost=CheckCost.from_dict(data.get("cost", {})),
+            created_at=str(data.get("created_at", "")),
+        )
+
+
+CheckResult = StabilityCheck | ConsistencyCheck | DeletionCheck
+_BY_KIND: dict[str, type] = {c.kind: c for c in (StabilityCheck, ConsistencyCheck, DeletionCheck)}
+
+
+def check_from_dict(data: dict[str, Any]) -> CheckResult:
+    """A check result from its dict; ValueError for an unknown kind."""
+    kind = data.get("kind")
+    if kind not in _BY_KIND:
+        raise ValueError(f"unknown check kind {kind!r} (known: {', '.join(CHECK_KINDS)})")
+    return _BY_KIND[kind].from_dict(data)
+
+
+def latest(checks: tuple[CheckResult, ...], kind: str) -> CheckResult | None:
+    """The most recent check of `kind` (checks are kept in the order they were made)."""
+    return next((c for c in reversed(checks) if c.kind == kind), None)

@@ -1,0 +1,271 @@
+"""Trust checks of one explanation: does it survive a small edit, a new seed, an intervention?
+
+Before quoting an explanation an auditor wants to know how far to trust it. Three checks of the
+paper's section 4.4 (and one it lacks) answer that, and each must ask the model again:
+
+- stability: explain a minimally edited prompt with the same settings (by default the paper's
+  edit, one token appended) and compare the top-k words (Jaccard, `metrics.stability`);
+- consistency: R explanations of the prompt with seeds seed..seed+R-1, per-word mean, variance
+  and standard deviation of the scores (`metrics.consistency`);
+- deletion: remove (or keep only) the top words in the explanation's order and in random orders
+  and measure how far the answer moves, AOPC comprehensiveness and sufficiency
+  (`metrics.faithfulness`).
+
+The CLI (`gsmile metric consistency|deletion`) and the app's Checks tab call these same
+functions, so a number means the same in both. `validate_check` refuses bad inputs with a
+`ConfigError` naming the field, with limits a typo cannot blow past (the app runs it; the CLI
+keeps its own flags' rules), and `plan_check` counts the answers a
+check will need — from the very plans the check runs, minus what the response cache holds — so a
+user sees the cost before spending it. Results are the typed values of `check_results`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .backends.base import Backend
+from .cache import CallIdentity, ResponseCache
+from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
+from .config import ExplainConfig
+from .dryrun import plan_dry_run, stored_jobs
+from .errors import ConfigError
+from .events import EventHandler, StageStarted, StepDone, ignore
+from .metrics.consistency import attribution_consistency
+from .metrics.faithfulness import deletion_plan, deletion_test
+from .metrics.stability import attribution_stability, minimal_edit
+from .pipeline import explain, prepare_prompt
+from .probe import OutputProbe
+from .sampling import plan_jobs
+from .segment import apply_mask
+from .session import utc_now
+from .types import Explanation
+
+DEFAULT_TOP_K = 3
+DEFAULT_REPEATS = 10
+DEFAULT_RANDOM_ORDERS = 5
+MAX_REPEATS = 100
+MAX_RANDOM_ORDERS = 100
+REPEAT_STAGE = "repeat"  # the outer progress of a consistency check: one step per explanation
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    """What the user chooses for a check (each check reads the fields it needs).
+
+    `edited_prompt` None means the default edit (`metrics.stability.minimal_edit`)."""
+
+    edited_prompt: str | None = None
+    k: int = DEFAULT_TOP_K
+    by: str = "abs"
+    repeats: int = DEFAULT_REPEATS
+    random_orders: int = DEFAULT_RANDOM_ORDERS
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """Answers a check needs, and how many of them the response cache already holds."""
+
+    answers: int
+    cached: int
+
+    @property
+    def calls(self) -> int:
+        """Model calls still to make."""
+        return self.answers - self.cached
+
+
+def config_of(explanation: Explanation) -> ExplainConfig:
+    """The settings the explanation was made with (a check repeats them)."""
+    try:
+        return ExplainConfig.from_dict(dict(explanation.config))
+    except TypeError as error:
+        raise ConfigError(f"the run's settings cannot be read back ({error})") from None
+
+
+def words_of(explanation: Explanation) -> list[str]:
+    return [f.text for f in explanation.features]
+
+
+def edited_prompt_of(explanation: Explanation, inputs: CheckInputs) -> str:
+    return minimal_edit(explanation.prompt) if inputs.edited_prompt is None else inputs.edited_prompt
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def validate_check(kind: str, explanation: Explanation, inputs: CheckInputs, config: ExplainConfig | None = None) -> None:
+    """Refuse inputs the check cannot run with: ConfigError whose message starts with the field."""
+    if kind not in CHECK_KINDS:
+        raise ConfigError(f"unknown check {kind!r} (known: {', '.join(CHECK_KINDS)})")
+    config = config or config_of(explanation)
+    d = len(explanation.features)
+    if kind == "stability":
+        edited, _ = prepare_prompt(edited_prompt_of(explanation, inputs), config)
+        if edited == explanation.prompt:
+            raise ConfigError("edited prompt: it is the same as the run's prompt; change at least one word")
+        if not 1 <= inputs.k <= d:
+            raise ConfigError(f"k: must be between 1 and {d} (the prompt's words), got {inputs.k}")
+        if inputs.by not in ("abs", "signed"):
+            raise ConfigError(f"by: rank by 'abs' or 'signed', got {inputs.by!r}")
+    elif kind == "consistency":
+        if not 2 <= inputs.repeats <= MAX_REPEATS:
+            raise ConfigError(f"repeats: must be between 2 and {MAX_REPEATS}, got {inputs.repeats}")
+    else:
+        if d < 2:
+            raise ConfigError("a deletion test needs a prompt of at least 2 words")
+        if not 1 <= inputs.random_orders <= MAX_RANDOM_ORDERS:
+            raise ConfigError(f"random orders: must be between 1 and {MAX_RANDOM_ORDERS}, got {inputs.random_orders}")
+
+
+# -- what a check will ask ---------------------------------------------------------------------
+
+
+def plan_check(
+    kind: str,
+    explanation: Explanation,
+    inputs: CheckInputs,
+    identity: CallIdentity,
+    cache: ResponseCache | None = None,
+    config: ExplainConfig | None = None,
+) -> CallPlan:
+    """The answers `kind` will need on the backend `identity`, counted without any call."""
+    config = config or config_of(explanation)
+    validate_check(kind, explanation, inputs, config)
+    if kind == "stability":
+        plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, cache)
+        return CallPlan(plan.calls_total, plan.calls_cached)
+    if kind == "consistency":
+        plans = [plan_dry_run(explanation.prompt, config.with_changes(seed=config.seed + r), identity, cache)
+                 for r in range(inputs.repeats)]
+        return CallPlan(sum(p.calls_total for p in plans), sum(p.calls_cached for p in plans))
+    _, _, every = deletion_plan(explanation.attributions, len(explanation.features), inputs.random_orders, config.seed)
+    # as OutputProbe asks them: the full prompt first, then every distinct non-empty masked prompt
+    texts = [explanation.prompt, *(apply_mask(explanation.prompt, explanation.features, m) for m in every if any(m))]
+    jobs = plan_jobs(texts, config.samples_per_prompt)
+    return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
+
+
+# -- the checks --------------------------------------------------------------------------------
+
+
+async def stability_check(
+    explanation: Explanation,
+    backend: Backend,
+    inputs: CheckInputs = CheckInputs(),
+    *,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    on_event: EventHandler = ignore,
+    now: str | None = None,
+) -> StabilityCheck:
+    """Explain the edited prompt with the run's settings; Jaccard of both top-k word sets."""
+    config = config_of(explanation)
+    validate_check("stability", explanation, inputs, config)
+    started = time.perf_counter()
+    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache, refresh=refresh)
+    result = attribution_stability(words_of(explanation), explanation.attributions, words_of(edited),
+                                   edited.attributions, k=inputs.k, by=inputs.by)
+    return StabilityCheck(
+        edited_prompt=edited.prompt,
+        edited_words=tuple(words_of(edited)),
+        edited_scores=tuple(edited.attributions),
+        result=result,
+        cost=CheckCost(edited.model_calls, edited.cache_hits, time.perf_counter() - started),
+        created_at=now or utc_now(),
+    )
+
+
+async def repeat_explanations(
+    prompt: str,
+    backend: Backend,
+    config: ExplainConfig,
+    repeats: int,
+    *,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    on_event: EventHandler = ignore,
+) -> list[Explanation]:
+    """`repeats` explanations of `prompt`, seeds config.seed, config.seed + 1, ...; the outer
+    progress is the `REPEAT_STAGE` stage (one step per explanation)."""
+    on_event(StageStarted(REPEAT_STAGE, repeats))
+    runs = []
+    for r in range(repeats):
+        runs.append(await explain(prompt, backend, config.with_changes(seed=config.seed + r), on_event,
+                                  cache=cache, refresh=refresh))
+        on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
+    return runs
+
+
+async def consistency_check(
+    prompt: str,
+    backend: Backend,
+    config: ExplainConfig,
+    repeats: int = DEFAULT_REPEATS,
+    *,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    on_event: EventHandler = ignore,
+    now: str | None = None,
+) -> ConsistencyCheck:
+    """R re-seeded explanations of `prompt` and the per-word spread of their scores."""
+    if repeats < 2:
+        raise ConfigError(f"repeats: must be at least 2, got {repeats}")
+    started = time.perf_counter()
+    runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh, on_event=on_event)
+    result = attribution_consistency([e.attributions for e in runs], words_of(runs[0]))
+    return ConsistencyCheck(
+        prompt=runs[0].prompt,
+        seeds=tuple(config.seed + r for r in range(repeats)),
+        scores=tuple(tuple(e.attributions) for e in runs),
+        enumerated=all(bool(e.extras.get("enumerated")) for e in runs),
+        result=result,
+        cost=CheckCost(sum(e.model_calls for e in runs), sum(e.cache_hits for e in runs), time.perf_counter() - started),
+        created_at=now or utc_now(),
+    )
+
+
+async def deletion_check(
+    explanation: Explanation,
+    backend: Backend,
+    random_orders: int = DEFAULT_RANDOM_ORDERS,
+    *,
+    config: ExplainConfig | None = None,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    on_event: EventHandler = ignore,
+    now: str | None = None,
+) -> DeletionCheck:
+    """Deletion and insertion curves of the explanation's word order against random orders."""
+    config = config or config_of(explanation)
+    started = time.perf_counter()
+    probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
+                        cache=cache, refresh=refresh, on_event=on_event)
+    result = await deletion_test(probe, explanation.attributions, random_seeds=random_orders, seed=config.seed)
+    return DeletionCheck(
+        result=result,
+        cost=CheckCost(probe.engine.model_calls, probe.engine.cache_hits, time.perf_counter() - started),
+        created_at=now or utc_now(),
+    )
+
+
+async def run_check(
+    kind: str,
+    explanation: Explanation,
+    backend: Backend,
+    inputs: CheckInputs = CheckInputs(),
+    *,
+    cache: ResponseCache | None = None,
+    refresh: bool = False,
+    on_event: EventHandler = ignore,
+) -> CheckResult:
+    """One check of `explanation` by name, with the run's own settings."""
+    config = config_of(explanation)
+    validate_check(kind, explanation, inputs, config)
+    if kind == "stability":
+        return await stability_check(explanation, backend, inputs, cache=cache, refresh=refresh, on_event=on_event)
+    if kind == "consistency":
+        return await consistency_check(explanation.prompt, backend, config, inputs.repeats, cache=cache,
+                                       refresh=refresh, on_event=on_event)
+    return await deletion_check(explanation, backend, inputs.random_orders, config=config, cache=cache,
+                                refresh=refresh, on_event=on_event)
