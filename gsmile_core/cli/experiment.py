@@ -11,69 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
 from ..backends import create_backend
 from ..errors import ConfigError
-from ..events import Event, Notice, StageStarted, StepDone
 from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
 from .argtypes import non_negative_int, number, positive_int
 from .explain import add_explain_options, backend_options, config_from_args
-
-
-class ExperimentProgress:
-    """One bar over the experiment's steps, with ETA; plain lines when stderr is not a terminal."""
-
-    def __init__(self, console: Console, enabled: bool = True) -> None:
-        self.console = console
-        self.enabled = enabled
-        self.live = enabled and console.is_terminal
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not self.live,
-        )
-        self.task = None
-        self.label = "experiment"
-        self.started = time.monotonic()
-
-    def __enter__(self) -> ExperimentProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.progress.__exit__(*exc)
-
-    def handle(self, event: Event) -> None:
-        if not self.enabled:
-            return
-        if isinstance(event, StageStarted) and event.stage == "experiment":
-            self.started = time.monotonic()
-            if self.live:
-                self.task = self.progress.add_task(self.label, total=event.total)
-            else:
-                self.console.print(Text(f"{self.label}: {event.total} steps"))
-        elif isinstance(event, StepDone) and event.stage == "experiment":
-            if self.live and self.task is not None:
-                self.progress.update(self.task, completed=event.done)
-            else:
-                elapsed = time.monotonic() - self.started
-                eta = elapsed / event.done * (event.total - event.done) if event.done else 0.0
-                self.console.print(Text(f"{self.label}: {event.done}/{event.total} · {elapsed:.0f} s · eta {eta:.0f} s"))
-        elif isinstance(event, Notice):
-            self.console.print(Text(f"{event.level}: {event.message}", style="yellow"))
+from .progress import ExperimentProgress
 
 
 def _numbers(text: str) -> tuple[int, ...]:
