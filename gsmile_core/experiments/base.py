@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -201,16 +201,7 @@ async def run_experiment(name: str, context: ExperimentContext) -> ExperimentRes
     """Run experiment `name` and stamp its result with the run's provenance."""
     chosen = EXPERIMENTS.get(name)
     result = await chosen.run(context)
-    return ExperimentResult(
-        name=result.name,
-        title=result.title,
-        columns=result.columns,
-        rows=result.rows,
-        notes=result.notes,
-        details=result.details,
-        provenance=context.provenance(),
-        extra_tables=result.extra_tables,
-    )
+    return replace(result, provenance=context.provenance())
 
 
 def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
