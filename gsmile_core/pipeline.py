@@ -31,12 +31,11 @@ from .distances import DISTANCES
 from .embed import get_embedder
 from .errors import ConfigError
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
-from .fidelity import fidelity
+from .fitting import fit_perturbations
 from .perturb import make_masks
 from .sanitize import strip_unsafe
 from .segment import apply_mask, split_words
-from .stats import effective_sample_size, kernel_width_for, gaussian_kernel, mc_standard_error, permutation_test
-from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
+from .stats import mc_standard_error, permutation_test
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
 from .uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
@@ -133,25 +132,11 @@ async def explain(
 
     t0 = time.perf_counter()
     on_event(StageStarted("fit", 1))
-    if config.surrogate == "lime":
-        # LIME's own kernel on the masks (see surrogate.py): the baseline ignores δ and σ.
-        sigma = LIME_KERNEL_WIDTH
-        weights = lime_weights(np.asarray(masks, dtype=float))
-    else:
-        sigma = kernel_width_for(config.kernel_width, deltas_in)
-        weights = gaussian_kernel(deltas_in, sigma)
-    used = np.ones(len(masks), dtype=bool)
-    if config.drop_insignificant and config.bootstrap > 0:
-        for j, p_value in enumerate(p_values):
-            if j > 0 and p_value is not None and p_value >= config.alpha:
-                used[j] = False
-        dropped = int((~used).sum())
-        if dropped:
-            warn(f"{dropped} of {len(masks)} perturbations had p >= {config.alpha} and were left out of the fit")
-    dropped = int((~used).sum())
     mask_matrix = np.asarray(masks, dtype=float)
-    fit = fit_surrogate(config.surrogate, mask_matrix[used], deltas[used], weights[used])
-    quality = fidelity(deltas[used], fit.predictions, weights[used], len(features))
+    outcome = fit_perturbations(config, mask_matrix, deltas, deltas_in, p_values, len(features))
+    fit, weights, used = outcome.fit, outcome.weights, outcome.used
+    if outcome.dropped:
+        warn(f"{outcome.dropped} of {len(masks)} perturbations had p >= {config.alpha} and were left out of the fit")
     if np.allclose(deltas, 0):
         warn("no perturbation moved the answer: every score is 0")
     intervals = {}
@@ -186,14 +171,8 @@ async def explain(
     explanation = Explanation(
         prompt=clean,
         features=features,
-        attributions=tuple(float(v) for v in fit.importance),
-        attribution_std=None
-        if fit.coefficient_std is None
-        else tuple(float(v) for v in fit.coefficient_std),
-        intercept=fit.intercept,
         original_output=original_output,
         perturbations=perturbations,
-        fidelity=quality,
         config=config.to_dict(),
         provenance=Provenance(
             gsmile_version=__version__,
@@ -215,11 +194,9 @@ async def explain(
         ),
         model_calls=call_stats.model_calls,
         cache_hits=call_stats.cache_hits,
-        kernel_width=sigma,
-        effective_sample_size=effective_sample_size(weights[used]),
         unique_prompts=len(set(texts)),
-        dropped_insignificant=dropped,
         warnings=tuple(warnings),
+        **outcome.explanation_fields(),
         out_of_vocabulary=out_of_vocabulary,
         extras={
             "enumerated": enumerated,

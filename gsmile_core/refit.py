@@ -19,9 +19,7 @@ from .config import ExplainConfig
 from .distances import DISTANCES
 from .embed import get_embedder
 from .errors import ConfigError
-from .fidelity import fidelity
-from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
-from .surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_weights
+from .fitting import fit_perturbations
 from .types import Explanation
 
 # Settings that decide which prompts are asked and how: changing them needs the model again.
@@ -93,19 +91,9 @@ def refit(
     deltas = table.column("output", config.output_distance, config.embedder, config.p)
     deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
     masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
-    if config.surrogate == "lime":
-        # as in the pipeline: LIME's own kernel on the masks, δ and σ unused
-        sigma, weights = LIME_KERNEL_WIDTH, lime_weights(masks)
-    else:
-        sigma = kernel_width_for(config.kernel_width, deltas_in)
-        weights = gaussian_kernel(deltas_in, sigma)
-    used = np.ones(len(deltas), dtype=bool)
-    if config.drop_insignificant and config.bootstrap > 0:
-        for j, pert in enumerate(explanation.perturbations):
-            if j > 0 and pert.p_value is not None and pert.p_value >= config.alpha:
-                used[j] = False
-    fit = fit_surrogate(config.surrogate, masks[used], deltas[used], weights[used])
-    quality = fidelity(deltas[used], fit.predictions, weights[used], len(explanation.features))
+    p_values = [pert.p_value for pert in explanation.perturbations]
+    outcome = fit_perturbations(config, masks, deltas, deltas_in, p_values, len(explanation.features))
+    weights, used = outcome.weights, outcome.used
     perturbations = tuple(
         replace(
             pert,
@@ -118,18 +106,10 @@ def refit(
     )
     return replace(
         explanation,
-        attributions=tuple(float(v) for v in fit.importance),
-        attribution_std=None
-        if fit.coefficient_std is None
-        else tuple(float(v) for v in fit.coefficient_std),
-        intercept=fit.intercept,
+        **outcome.explanation_fields(),
         perturbations=perturbations,
-        fidelity=quality,
         config=config.to_dict(),
         provenance=replace(explanation.provenance, embedder=config.embedder),
-        kernel_width=sigma,
-        effective_sample_size=effective_sample_size(weights[used]),
-        dropped_insignificant=int((~used).sum()),
         model_calls=0,
         cache_hits=explanation.unique_prompts,
         extras={**explanation.extras, "refit_of": _describe(base)},

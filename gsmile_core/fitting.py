@@ -1,0 +1,84 @@
+"""From distances to scores: kernel weights, the perturbations that enter the fit, the surrogate.
+
+`explain` does this once per explanation and `refit` again for another analysis setting on the
+stored answers. One function serves both, so they cannot drift apart: a refit under the
+explanation's own configuration reproduces its numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import ExplainConfig
+from .fidelity import fidelity
+from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
+from .surrogate import LIME_KERNEL_WIDTH, SurrogateFit, fit_surrogate, lime_weights
+from .types import Fidelity
+
+
+@dataclass(frozen=True, eq=False)
+class FitOutcome:
+    """The kernel width and weights, which perturbations were fitted, the fit and its fidelity."""
+
+    kernel_width: float
+    weights: np.ndarray
+    used: np.ndarray  # bool per perturbation: entered the fit
+    fit: SurrogateFit
+    fidelity: Fidelity
+
+    @property
+    def dropped(self) -> int:
+        return int((~self.used).sum())
+
+    def explanation_fields(self) -> dict[str, Any]:
+        """The `Explanation` fields the fit decides, as keyword arguments."""
+        fit = self.fit
+        return {
+            "attributions": tuple(float(v) for v in fit.importance),
+            "attribution_std": None if fit.coefficient_std is None else tuple(float(v) for v in fit.coefficient_std),
+            "intercept": fit.intercept,
+            "fidelity": self.fidelity,
+            "kernel_width": self.kernel_width,
+            "effective_sample_size": effective_sample_size(self.weights[self.used]),
+            "dropped_insignificant": self.dropped,
+        }
+
+
+def kernel_weights(config: ExplainConfig, masks: np.ndarray, deltas_in: np.ndarray) -> tuple[float, np.ndarray]:
+    """σ and the weight of each perturbation: exp(-(δ/σ)²), or LIME's own kernel on the masks for
+    the lime baseline (see surrogate.py), which ignores δ and σ."""
+    if config.surrogate == "lime":
+        return LIME_KERNEL_WIDTH, lime_weights(masks)
+    sigma = kernel_width_for(config.kernel_width, deltas_in)
+    return sigma, gaussian_kernel(deltas_in, sigma)
+
+
+def fit_selection(config: ExplainConfig, p_values: Sequence[float | None]) -> np.ndarray:
+    """All perturbations, or with `drop_insignificant` only those with p < alpha (the paper's rule);
+    the original prompt (row 0) and perturbations without a p-value always stay."""
+    used = np.ones(len(p_values), dtype=bool)
+    if config.drop_insignificant and config.bootstrap > 0:
+        for j, p_value in enumerate(p_values):
+            if j > 0 and p_value is not None and p_value >= config.alpha:
+                used[j] = False
+    return used
+
+
+def fit_perturbations(
+    config: ExplainConfig,
+    masks: np.ndarray,
+    deltas: np.ndarray,
+    deltas_in: np.ndarray,
+    p_values: Sequence[float | None],
+    n_features: int,
+) -> FitOutcome:
+    """Weight, select and fit: the surrogate of Δ (`deltas`) on the masks, and its fidelity."""
+    sigma, weights = kernel_weights(config, masks, deltas_in)
+    used = fit_selection(config, p_values)
+    fit = fit_surrogate(config.surrogate, masks[used], deltas[used], weights[used])
+    quality = fidelity(deltas[used], fit.predictions, weights[used], n_features)
+    return FitOutcome(sigma, weights, used, fit, quality)
