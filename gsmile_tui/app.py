@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from gsmile_core.backends import create_backend
+from gsmile_core.check_results import CheckResult
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.session import Session, SessionError, default_sessions_dir, new_session_path, save_session
@@ -99,6 +100,7 @@ class GsmileApp(App):
         from .screens.main import MainScreen
         from .screens.sessions import SessionsScreen
         from .widgets.heatmap import TokenHeatmap
+        from .widgets.checks import ChecksView
         from .widgets.tables import PerturbationTable
 
         return [
@@ -106,6 +108,7 @@ class GsmileApp(App):
             ("main", MainScreen),
             ("heatmap", TokenHeatmap),
             ("perturbations", PerturbationTable),
+            ("checks", ChecksView),
             ("compare", CompareScreen),
             ("sessions", SessionsScreen),
             ("keys", CredentialsScreen),
@@ -189,6 +192,11 @@ class GsmileApp(App):
 
     def record_run(self, explanation: Explanation) -> None:
         self.session = self.session.with_run(explanation)
+        self.autosave()
+
+    def record_check(self, run_id: str, check: CheckResult) -> None:
+        """Keep a finished trust check with its run and auto-save (KeyError: no such run)."""
+        self.session = self.session.with_check(run_id, check)
         self.autosave()
 
     def record_compare(self, explanations: Sequence[Explanation], labels: Sequence[str]) -> None:

@@ -22,6 +22,14 @@ def _int(text: str) -> int:
         raise ConfigError(f"expected a whole number, got {text.strip()!r}") from None
 
 
+def parse_whole_number(text: str, field: str) -> int:
+    """A whole number typed into `field`; ConfigError "field: expected a whole number, got 'x'"."""
+    try:
+        return _int(text)
+    except ConfigError as error:
+        raise ConfigError(f"{field}: {error}") from None
+
+
 def _optional_int(text: str) -> int | None:
     return None if not text.strip() else _int(text)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from gsmile_core.check_results import CheckResult
 from gsmile_core.types import Explanation
 
 
@@ -94,3 +95,35 @@ class RunCancelled(Message):
     def __init__(self, answers: int, finished: int) -> None:
         super().__init__()
         self.answers, self.finished = answers, finished
+
+
+class CheckStarted(Message):
+    """A trust check of run `run_id` began on `backend`."""
+
+    def __init__(self, kind: str, run_id: str, backend: str) -> None:
+        super().__init__()
+        self.kind, self.run_id, self.backend = kind, run_id, backend
+
+
+class CheckFinished(Message):
+    """A trust check of run `run_id` is done; `check` is its result."""
+
+    def __init__(self, run_id: str, check: CheckResult) -> None:
+        super().__init__()
+        self.run_id, self.check = run_id, check
+
+
+class CheckFailed(Message):
+    """The check stopped on an error; `message` is one line for the user."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__()
+        self.kind, self.message = kind, message
+
+
+class CheckCancelled(Message):
+    """The user cancelled the check after `answers` answers (they stay in the response cache)."""
+
+    def __init__(self, kind: str, answers: int) -> None:
+        super().__init__()
+        self.kind, self.answers = kind, answers

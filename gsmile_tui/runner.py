@@ -1,16 +1,18 @@
-"""The one place the app runs explanations: `gsmile_core.pipeline.explain` in a Textual worker.
+"""The one place the app asks a model: explanations (`gsmile_core.pipeline.explain`) and trust
+checks (`gsmile_core.checks.run_check`), each in a Textual worker.
 
-Screens hand the runner a `RunRequest` and receive messages (`messages.py`); they never touch the
-pipeline or a backend. The run is an async worker on the app's event loop (the pipeline keeps
-CPU-heavy steps and blocking model calls on its own threads), so the UI stays responsive, and
-cancelling the worker cancels the asyncio task, which cancels the calls in flight. Explanations
-finished before a cancel are already delivered, so nothing finished is lost.
+Screens hand the runner a `RunRequest` or a `CheckRequest` and receive messages (`messages.py`);
+they never touch the pipeline or a backend. The work is an async worker on the app's event loop
+(the pipeline keeps CPU-heavy steps and blocking model calls on its own threads), so the UI stays
+responsive, and cancelling the worker cancels the asyncio task, which cancels the calls in
+flight. One worker at a time: a check waits for a run and the other way round. Explanations and
+checks finished before a cancel are already delivered, so nothing finished is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,8 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker
 
 from gsmile_core.backends import Backend, create_backend
+from gsmile_core.check_results import CheckResult
+from gsmile_core.checks import CallPlan, CheckInputs, config_of, plan_check, run_check, validate_check
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import GsmileError
 from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone
@@ -30,6 +34,10 @@ from gsmile_core.types import Explanation
 from .messages import (
     AnswerReceived,
     BatchFinished,
+    CheckCancelled,
+    CheckFailed,
+    CheckFinished,
+    CheckStarted,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -66,6 +74,32 @@ def check_prompt(prompt: str, config: ExplainConfig) -> None:
     prepare_prompt(prompt, config)
 
 
+@dataclass(frozen=True)
+class CheckRequest:
+    """A trust check of run `run_id` (its explanation), on the backend and model that made it."""
+
+    kind: str
+    run_id: str
+    explanation: Explanation
+    inputs: CheckInputs
+    backend: str
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    cache: ResponseCache | None = None
+
+
+def check_plan(request: CheckRequest) -> CallPlan:
+    """The answers the check needs and how many are cached, from the core's planner: no backend
+    is built, no key read (raises ConfigError for bad inputs or an unknown backend)."""
+    options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
+    identity = static_identity(request.backend, options)
+    return plan_check(request.kind, request.explanation, request.inputs, identity, request.cache)
+
+
+def check_inputs(kind: str, explanation: Explanation, inputs: CheckInputs) -> None:
+    """Refuse inputs the check cannot run with (ConfigError whose message names the field)."""
+    validate_check(kind, explanation, inputs, config_of(explanation))
+
+
 class Runner:
     """Starts, tracks and cancels the app's single explanation worker."""
 
@@ -82,18 +116,18 @@ class Runner:
         return self.worker is not None and not self.worker.is_finished
 
     def start(self, request: RunRequest, target: MessagePump) -> Worker:
+        return self._start(lambda: self._run(request, target), f"explain:{request.label}", target)
+
+    def start_check(self, request: CheckRequest, target: MessagePump) -> Worker:
+        return self._start(lambda: self._check(request, target), f"check:{request.kind}", target)
+
+    def _start(self, work: Callable[[], Coroutine], name: str, target: MessagePump) -> Worker:
         if self.running:
             raise GsmileError("a run is already in progress (escape cancels it)")
         self.answers = 0
         self.finished = []
         self.target = target
-        self.worker = self.app.run_worker(
-            self._run(request, target),
-            name=f"explain:{request.label}",
-            group="explain",
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.worker = self.app.run_worker(work(), name=name, group="explain", exclusive=True, exit_on_error=False)
         return self.worker
 
     def cancel(self) -> bool:
@@ -128,12 +162,7 @@ class Runner:
         return on_event
 
     async def _run(self, request: RunRequest, target: MessagePump) -> tuple[Explanation, ...]:
-        backend: Backend | None = None
-        try:
-            # Building a backend can block (the local model loads its weights): off the loop.
-            backend = await asyncio.to_thread(
-                self.backend_factory, request.backend, **request.backend_options
-            )
+        async def explain_all(backend: Backend) -> None:
             for index, prompt in enumerate(request.prompts):
                 target.post_message(RunStarted(index, len(request.prompts), prompt, request.backend))
                 explanation = await explain(
@@ -141,18 +170,58 @@ class Runner:
                 )
                 self.finished.append(explanation)
                 target.post_message(RunFinished(explanation, index, len(request.prompts)))
-            result = tuple(self.finished)
-            target.post_message(BatchFinished(result, request.label))
+            target.post_message(BatchFinished(tuple(self.finished), request.label))
+
+        await self._with_backend(
+            request.backend,
+            request.backend_options,
+            explain_all,
+            on_cancel=lambda: target.post_message(RunCancelled(self.answers, len(self.finished))),
+            on_error=lambda message: target.post_message(RunFailed(message)),
+        )
+        return tuple(self.finished)
+
+    async def _check(self, request: CheckRequest, target: MessagePump) -> CheckResult | None:
+        async def check(backend: Backend) -> CheckResult:
+            target.post_message(CheckStarted(request.kind, request.run_id, request.backend))
+            result = await run_check(
+                request.kind, request.explanation, backend, request.inputs,
+                cache=request.cache, on_event=self._handler(target),
+            )
+            target.post_message(CheckFinished(request.run_id, result))
             return result
+
+        return await self._with_backend(
+            request.backend,
+            request.backend_options,
+            check,
+            on_cancel=lambda: target.post_message(CheckCancelled(request.kind, self.answers)),
+            on_error=lambda message: target.post_message(CheckFailed(request.kind, message)),
+        )
+
+    async def _with_backend(
+        self,
+        name: str,
+        options: dict[str, Any],
+        work: Callable[[Backend], Awaitable[Any]],
+        on_cancel: Callable[[], None],
+        on_error: Callable[[str], None],
+    ) -> Any:
+        """Build the backend off the loop, do `work` with it, close it whatever happens; a cancel
+        or an error becomes one message (`on_cancel`, `on_error` with one line) and None."""
+        backend: Backend | None = None
+        try:
+            # Building a backend can block (the local model loads its weights): off the loop.
+            backend = await asyncio.to_thread(self.backend_factory, name, **options)
+            return await work(backend)
         except asyncio.CancelledError:
-            target.post_message(RunCancelled(self.answers, len(self.finished)))
+            on_cancel()
             raise
         except GsmileError as error:
-            target.post_message(RunFailed(one_line(str(error))))
-            return tuple(self.finished)
+            on_error(one_line(str(error)))
         except Exception as error:  # a bug, but the auditor keeps the app and their session
-            target.post_message(RunFailed(one_line(f"unexpected {type(error).__name__}: {error}")))
-            return tuple(self.finished)
+            on_error(one_line(f"unexpected {type(error).__name__}: {error}"))
         finally:
             if backend is not None:
                 await asyncio.shield(backend.aclose())
+        return None

@@ -1,8 +1,8 @@
-"""The auditor's main screen: prompt and settings, live log, heatmap, metric tables.
+"""The auditor's main screen: prompt and settings, live log, heatmap, metric tables, checks.
 
-Layout and wiring only: a Run builds a `RunRequest` and gives it to the app's runner; the
-runner's messages are routed to the widgets; a finished explanation is handed to the app, which
-keeps it in the session (and auto-saves).
+Layout and wiring only: a Run builds a `RunRequest` (a trust check a `CheckRequest`) and gives it
+to the app's runner; the runner's messages are routed to the widgets; a finished explanation (or
+check) is handed to the app, which keeps it in the session (and auto-saves).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
 
+from gsmile_core.checks import CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.render_terminal import run_summary
@@ -23,6 +24,10 @@ from gsmile_core.types import Explanation
 
 from ..messages import (
     AnswerReceived,
+    CheckCancelled,
+    CheckFailed,
+    CheckFinished,
+    CheckStarted,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -30,7 +35,8 @@ from ..messages import (
     RunProgress,
     RunStarted,
 )
-from ..runner import RunRequest, check_prompt, dry_run
+from ..runner import CheckRequest, RunRequest, check_inputs, check_plan, check_prompt, dry_run
+from ..widgets.checks import ChecksView
 from ..widgets.heatmap import TokenHeatmap
 from ..widgets.legend import HeatLegend
 from ..widgets.run_log import RunLog
@@ -38,7 +44,8 @@ from ..widgets.settings import RunSettings
 from ..widgets.tables import FidelityTable, PerturbationTable, TopWordsTable
 from ..widgets.word_detail import WordDetail
 
-TABS = ("tab-prompt", "tab-log", "tab-heatmap", "tab-metrics", "tab-perturbations")
+STAGE_WORDS = {"generate": "answers", "embed": "answers embedded", "pvalues": "p-values", "fit": "fits"}
+TABS = ("tab-prompt", "tab-log", "tab-heatmap", "tab-metrics", "tab-perturbations", "tab-checks")
 
 
 class MainScreen(Screen):
@@ -51,6 +58,7 @@ class MainScreen(Screen):
         Binding("f4", "tab('tab-heatmap')", "Heatmap", show=False, priority=True),
         Binding("f5", "tab('tab-metrics')", "Metrics", show=False, priority=True),
         Binding("f6", "tab('tab-perturbations')", "Perturbations", show=False, priority=True),
+        Binding("f12", "tab('tab-checks')", "Checks", show=False, priority=True),
         Binding("left_square_bracket", "show_run(-1)", "Prev run", show=False),
         Binding("right_square_bracket", "show_run(1)", "Next run", show=False),
     ]
@@ -94,9 +102,12 @@ class MainScreen(Screen):
             with TabPane("Perturbations F6", id="tab-perturbations"):
                 yield Label("sorted by original order · s: next column · r: reverse", id="sort-label", markup=False)
                 yield PerturbationTable(id="perturbations")
+            with TabPane("Checks F12", id="tab-checks"):
+                yield ChecksView(id="checks")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(ChecksView).connect(self._plan_check, self._validate_check)
         self.query_one("#prompt", TextArea).focus()
         self.refresh_title()
         if self.app.session.runs:
@@ -137,6 +148,14 @@ class MainScreen(Screen):
     # -- actions -------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "tab-checks":
+            self.query_one("#field-edited").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # on the Checks tab ctrl+r runs the focused check (ChecksView's binding), not the prompt
+        if action == "run" and self.query_one(TabbedContent).active == "tab-checks":
+            return False
+        return True
 
     def action_run(self) -> None:
         if self.app.runner.running:
@@ -186,7 +205,9 @@ class MainScreen(Screen):
     def show_run(self, index: int) -> None:
         run = self.app.session.runs[index]
         self.shown_run = index
-        self.show_explanation(run.explanation, f"run {run.id} ({index + 1} of {len(self.app.session.runs)}): {run.label}")
+        title = f"run {run.id} ({index + 1} of {len(self.app.session.runs)}): {run.label}"
+        self.show_explanation(run.explanation, title)
+        self.query_one(ChecksView).show(run, f"Checks of {title}")
 
     def start_over(self) -> None:
         """Forget the shown run (a new or empty session)."""
@@ -200,6 +221,7 @@ class MainScreen(Screen):
         self.query_one(TopWordsTable).show(None)
         self.query_one(PerturbationTable).show(None)
         self.query_one("#summary", Static).update("")
+        self.query_one(ChecksView).show(None)
 
     def show_explanation(self, explanation: Explanation, title: str) -> None:
         self.query_one("#run-title", Label).update(title + "   [ ] other runs · ← → select a word")
@@ -242,12 +264,83 @@ class MainScreen(Screen):
             f"sorted by {table.sort_label} · s: next column · r: reverse"
         )
 
+    # -- trust checks --------------------------------------------------------------------------
+    def check_request(self, kind: str, run_id: str, inputs: CheckInputs) -> CheckRequest:
+        """A check of run `run_id` on the backend and model that made it (KeyError: no such run)."""
+        explanation = self.app.session.run(run_id).explanation
+        backend = explanation.provenance.backend
+        options = self.app.backend_options(backend, explanation.provenance.model or None, config_of(explanation))
+        return CheckRequest(kind, run_id, explanation, inputs, backend, options, self.app.response_cache)
+
+    def _plan_check(self, kind: str, run_id: str, inputs: CheckInputs) -> CallPlan:
+        return check_plan(self.check_request(kind, run_id, inputs))
+
+    def _validate_check(self, kind: str, run_id: str, inputs: CheckInputs) -> None:
+        check_inputs(kind, self.app.session.run(run_id).explanation, inputs)
+
+    @on(ChecksView.RunRequested)
+    def _run_check(self, event: ChecksView.RunRequested) -> None:
+        event.stop()
+        section = self.query_one(ChecksView).section(event.kind)
+        if self.app.runner.running:
+            section.status("a run or check is already in progress (escape cancels it)")
+            self.notify("a run is already in progress (escape cancels it)", severity="warning")
+            return
+        try:
+            request = self.check_request(event.kind, event.run_id, event.inputs)
+        except (GsmileError, KeyError) as error:
+            section.show_error(one_line(str(error)))
+            return
+        self.log_widget.reset(f"{event.kind} check of run {event.run_id} on {request.backend}")
+        section.status(f"starting the {event.kind} check… (escape cancels)")
+        self.app.runner.start_check(request, self)
+
+    def on_check_started(self, message: CheckStarted) -> None:
+        self.log_widget.write(f"{message.kind} check of run {message.run_id} on {message.backend}…", "bold")
+        self.query_one(ChecksView).section(message.kind).status(f"running on {message.backend}… (escape cancels)")
+
+    def on_check_finished(self, message: CheckFinished) -> None:
+        kind = message.check.kind
+        self.log_widget.stopped(f"{kind} check finished: {message.check.cost.model_calls} model calls, "
+                                f"{message.check.cost.cache_hits} cache hits", "bold green")
+        try:
+            self.app.record_check(message.run_id, message.check)
+        except KeyError:  # the run left the session meanwhile: say so rather than attach it elsewhere
+            self.notify(f"run {message.run_id} is no longer in the session; the {kind} check was not kept",
+                        severity="error", timeout=10)
+            return
+        if message.run_id == self.shown_run_id:
+            section = self.query_one(ChecksView).section(kind)
+            section.show_result(message.check)
+            section.refresh_plan()  # its answers are cached now
+            section.status("done · saved in the session")
+        self.notify(f"{kind} check of run {message.run_id} done")
+
+    def on_check_failed(self, message: CheckFailed) -> None:
+        self.log_widget.stopped(f"error: {message.message}")
+        self.query_one(ChecksView).section(message.kind).status(f"error: {message.message}")
+        self.notify(message.message, severity="error", timeout=8)
+
+    def on_check_cancelled(self, message: CheckCancelled) -> None:
+        text = (f"cancelled after {message.answers} answers; nothing was added to the session "
+                "(the answers stay in the response cache)")
+        self.log_widget.stopped(text, "bold yellow")
+        self.query_one(ChecksView).section(message.kind).status(text)
+        self.notify("check cancelled")
+
     # -- runner messages -----------------------------------------------------------------------
     def on_run_started(self, message: RunStarted) -> None:
         self.log_widget.write(f"explaining on {message.backend}…", "bold")
 
     def on_run_progress(self, message: RunProgress) -> None:
         self.log_widget.progress(message.stage, message.done, message.total)
+        worker = self.app.runner.worker
+        if worker is not None and worker.name.startswith("check:") and self.app.runner.running:
+            kind = worker.name.removeprefix("check:")
+            what = "runs" if message.stage == "repeat" else STAGE_WORDS.get(message.stage, message.stage)
+            self.query_one(ChecksView).section(kind).status(
+                f"{message.done}/{message.total} {what}… (escape cancels)"
+            )
 
     def on_answer_received(self, message: AnswerReceived) -> None:
         self.log_widget.answer(

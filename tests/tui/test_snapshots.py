@@ -196,3 +196,36 @@ def test_export(snap_compare, sessions_dir, explanation):
         await pilot.pause()
 
     assert snap_compare(app_with(session_with(explanation)), run_before=run_before, terminal_size=SIZE)
+
+
+def session_with_checks(explanation) -> Session:
+    """A run with one check of each kind, computed on the fake backend, timestamps fixed."""
+    import asyncio
+    import dataclasses
+
+    from gsmile_core.backends.fake import FakeBackend
+    from gsmile_core.checks import CheckInputs, run_check
+
+    session = session_with(explanation)
+    for kind in ("stability", "consistency", "deletion"):
+        check = asyncio.run(run_check(kind, explanation, FakeBackend(), CheckInputs(repeats=3, random_orders=2)))
+        session = session.with_check("r1", dataclasses.replace(check, created_at=FIXED_TIME), now=FIXED_TIME)
+    return session
+
+
+def test_checks_with_results(snap_compare, sessions_dir, explanation):
+    app = app_with(session_with_checks(explanation))
+    assert snap_compare(app, run_before=steps("f12"), terminal_size=SIZE)
+
+
+def test_checks_deletion_tables(snap_compare, sessions_dir, explanation):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f12")
+        freeze(pilot)
+        view = pilot.app.screen.query_one("#checks")
+        view.scroll_to_widget(view.query_one("#table-deletion"), animate=False, top=True, immediate=True)
+        await wait_until(pilot, lambda: view.scroll_y > 0, "the deletion tables")
+        await pilot.pause()
+
+    assert snap_compare(app_with(session_with_checks(explanation)), run_before=run_before, terminal_size=SIZE)

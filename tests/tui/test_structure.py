@@ -30,6 +30,13 @@ def test_only_the_runner_calls_the_pipeline():
     assert callers == ["runner.py"]
 
 
+def test_only_the_runner_runs_trust_checks():
+    callers = [p.relative_to(PACKAGE).as_posix() for p in modules()
+               if any(n.startswith("gsmile_core.checks.") and n.endswith("_check") and "validate" not in n
+                      for n in imported_names(p))]
+    assert callers == ["runner.py"]
+
+
 def test_screens_and_widgets_build_no_backend_and_call_no_model():
     for path in modules():
         if path.parent.name in ("screens", "widgets"):
