@@ -438,7 +438,9 @@ def _selected_runs(session: Session, run_ids: Sequence[str] | None) -> list[Run]
 
 
 def session_html(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
-    """A complete HTML report of a session: compare groups first, then every run in order."""
+    """A complete HTML report of a session: compare groups first, then every run in order (with
+    its trust checks)."""
+    from .report_checks import checks_html  # it builds on this module's escaping and tables
     runs = _selected_runs(session, run_ids)
     chosen = {r.id for r in runs}
     groups = [g for g in session.groups if all(r in chosen for r in g.run_ids)]
@@ -463,6 +465,7 @@ def session_html(session: Session, palette: str | Palette | None = None, run_ids
             f'<p class="meta">created {esc(run.created_at)}</p>'
         )
         parts.append(explanation_section_html(run.explanation, palette, heading_level=3, anchor=run.id))
+        parts.append(checks_html(run.checks, heading_level=3, anchor=run.id))
     return _html_document(title, "\n".join(parts))
 
 
@@ -569,6 +572,8 @@ def comparison_markdown(comparison: Comparison) -> str:
 
 
 def session_markdown(session: Session, run_ids: Sequence[str] | None = None) -> str:
+    from .report_checks import checks_markdown  # it builds on this module's escaping and tables
+
     runs = _selected_runs(session, run_ids)
     chosen = {r.id for r in runs}
     parts = [
@@ -584,6 +589,8 @@ def session_markdown(session: Session, run_ids: Sequence[str] | None = None) -> 
     for run in runs:
         parts.append(f"## Run {md(run.id)}: {md(run.label)}\n\ncreated {md(run.created_at)}")
         parts.append(explanation_markdown_section(run.explanation, level=3))
+        if run.checks:
+            parts.append(checks_markdown(run.checks, level=3))
     return "\n\n".join(parts) + "\n"
 
 

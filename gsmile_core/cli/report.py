@@ -88,8 +88,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.file} holds no runs: nothing to report")
     run_ids = _run_ids(session, args.runs)
     chosen = [session.run(r) for r in run_ids] if run_ids else list(session.runs)
-    # One single run (an explanation file, or --run N) gets the one-explanation report.
-    subject = chosen[0].explanation if len(chosen) == 1 and chosen[0].kind == "single" else session
+    # One single run (an explanation file, or --run N) gets the one-explanation report, unless it
+    # has trust checks: those live in the session, so its report is the session's for that run.
+    one = len(chosen) == 1 and chosen[0].kind == "single" and not chosen[0].checks
+    subject = chosen[0].explanation if one else session
     for fmt, out in outputs:
         export(subject, fmt, out, palette=args.palette, run_ids=None if subject is not session else run_ids)
         print(f"wrote {fmt} report: {out}", file=sys.stderr)
