@@ -106,7 +106,8 @@ def _list() -> int:
     table.add_column("sent to", no_wrap=True)
     for name in PROVIDERS:
         found = locate_key(name, status=status)
-        table.add_row(name, found.describe(), found.masked, _destination(name))
+        # Text, not markup: keyring errors and base URLs come from outside gSMILE
+        table.add_row(Text(name), Text(found.describe()), Text(found.masked), Text(_destination(name)))
     out = Console(highlight=False)
     out.print(table)
     if status.usable and status.secure:

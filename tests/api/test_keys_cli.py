@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keyring.backends.null
 import pytest
+from fakes.keyrings import MemoryKeyring
 
 from gsmile_core.cli import main
 from gsmile_core.secrets import SERVICE
@@ -105,6 +106,19 @@ def test_list_without_a_keyring(no_keyring, capsys, monkeypatch):
     code, out, _ = run_cli(["keys", "list"], capsys, monkeypatch)
     assert code == 0
     assert "unusable" in " ".join(out.split()) and "no system keyring is available here" in " ".join(out.split())
+
+
+def test_list_shows_outside_text_literally_not_as_markup(use_keyring, capsys, monkeypatch):
+    class Exploding(MemoryKeyring):
+        def get_password(self, service, username):
+            raise RuntimeError(f"dbus [bold]said[/bold] no to {VALUE}")
+
+    use_keyring(Exploding())
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, err = run_cli(["keys", "list"], capsys, monkeypatch)
+    assert code == 0
+    assert "dbus [bold]said[/bold] no to [redacted]" in out
+    assert VALUE not in out + err
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
