@@ -70,6 +70,21 @@ class CheckCost:
         return cls(int(data.get("model_calls", 0)), int(data.get("cache_hits", 0)), float(data.get("seconds", 0.0)))
 
 
+def _envelope(check: CheckResult, own: dict[str, Any]) -> dict[str, Any]:
+    """A check's dict: its kind and time, its own fields, the metric's result and the cost."""
+    return _json_safe({"kind": check.kind, "created_at": check.created_at, **own,
+                       "result": check.result.to_dict(), "cost": check.cost.to_dict()})
+
+
+def _shared_fields(data: dict[str, Any], result_type: type) -> dict[str, Any]:
+    """The fields every check has, read back from its dict."""
+    return {
+        "result": result_type.from_dict(_restored(data["result"])),
+        "cost": CheckCost.from_dict(data.get("cost", {})),
+        "created_at": str(data.get("created_at", "")),
+    }
+
+
 @dataclass(frozen=True)
 class StabilityCheck:
     """The explanation of an edited prompt and the Jaccard of both top-k word sets."""
@@ -83,15 +98,8 @@ class StabilityCheck:
     created_at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _json_safe({
-            "kind": self.kind,
-            "created_at": self.created_at,
-            "edited_prompt": self.edited_prompt,
-            "edited_words": list(self.edited_words),
-            "edited_scores": list(self.edited_scores),
-            "result": self.result.to_dict(),
-            "cost": self.cost.to_dict(),
-        })
+        return _envelope(self, {"edited_prompt": self.edited_prompt, "edited_words": list(self.edited_words),
+                                "edited_scores": list(self.edited_scores)})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StabilityCheck:
@@ -99,9 +107,7 @@ class StabilityCheck:
             edited_prompt=str(data["edited_prompt"]),
             edited_words=tuple(str(w) for w in data["edited_words"]),
             edited_scores=_floats(data["edited_scores"]),
-            result=StabilityResult.from_dict(_restored(data["result"])),
-            cost=CheckCost.from_dict(data.get("cost", {})),
-            created_at=str(data.get("created_at", "")),
+            **_shared_fields(data, StabilityResult),
         )
 
 
@@ -119,16 +125,8 @@ class ConsistencyCheck:
     created_at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _json_safe({
-            "kind": self.kind,
-            "created_at": self.created_at,
-            "prompt": self.prompt,
-            "seeds": list(self.seeds),
-            "scores": [list(row) for row in self.scores],
-            "enumerated": self.enumerated,
-            "result": self.result.to_dict(),
-            "cost": self.cost.to_dict(),
-        })
+        return _envelope(self, {"prompt": self.prompt, "seeds": list(self.seeds),
+                                "scores": [list(row) for row in self.scores], "enumerated": self.enumerated})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConsistencyCheck:
@@ -137,9 +135,7 @@ class ConsistencyCheck:
             seeds=tuple(int(s) for s in data["seeds"]),
             scores=tuple(_floats(row) for row in data["scores"]),
             enumerated=bool(data.get("enumerated", False)),
-            result=ConsistencyResult.from_dict(_restored(data["result"])),
-            cost=CheckCost.from_dict(data.get("cost", {})),
-            created_at=str(data.get("created_at", "")),
+            **_shared_fields(data, ConsistencyResult),
         )
 
 
@@ -153,20 +149,11 @@ class DeletionCheck:
     created_at: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _json_safe({
-            "kind": self.kind,
-            "created_at": self.created_at,
-            "result": self.result.to_dict(),
-            "cost": self.cost.to_dict(),
-        })
+        return _envelope(self, {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DeletionCheck:
-        return cls(
-            result=DeletionResult.from_dict(_restored(data["result"])),
-            cost=CheckCost.from_dict(data.get("cost", {})),
-            created_at=str(data.get("created_at", "")),
-        )
+        return cls(**_shared_fields(data, DeletionResult))
 
 
 CheckResult = StabilityCheck | ConsistencyCheck | DeletionCheck

@@ -41,8 +41,8 @@ from .tables import number
 Planner = Callable[[str, str, CheckInputs], CallPlan]  # (kind, run id, inputs) -> calls
 Validator = Callable[[str, str, CheckInputs], None]  # raises ConfigError naming the field
 
-INTRO = ("Each check asks the run's model again with the run's settings: enter in a field, Run "
-         "or ctrl+r starts it, escape cancels, [ ] other runs.")
+INTRO = ("Checks of the run shown on the Heatmap tab, with its model and settings: enter in a field, "
+         "Run or ctrl+r starts one; escape cancels.")
 
 
 def cost_line(plan: CallPlan) -> str:
@@ -180,6 +180,15 @@ class CheckSection(Vertical):
         label.display = bool(text)
 
     def show_result(self, check: CheckResult | None) -> None:
+        for table in self.query(DataTable):
+            table.clear(columns=True)
+        if check is None:
+            self._label("summary").update("not run yet")
+        else:
+            self.draw(check)
+
+    def draw(self, check: CheckResult) -> None:
+        """Fill the summary and the (cleared) tables from a finished check."""
         raise NotImplementedError
 
 
@@ -206,12 +215,8 @@ class StabilitySection(CheckSection):
         # the untouched default stands for the paper's edit of the real (possibly multi-line) prompt
         return CheckInputs(edited_prompt=None if edited == getattr(self, "default_edit", None) else edited, k=k)
 
-    def show_result(self, check: StabilityCheck | None) -> None:
+    def draw(self, check: StabilityCheck) -> None:
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        if check is None:
-            self.query_one("#summary-stability", Label).update("not run yet")
-            return
         r = check.result
         by = "|score|" if r.ranked_by == "abs" else "signed score"
         shared = ", ".join(one_line(w, 24) for w in r.shared) or "none"
@@ -228,27 +233,44 @@ class StabilitySection(CheckSection):
             )
 
 
-class ConsistencySection(CheckSection):
-    kind = "consistency"
+class OneNumberSection(CheckSection):
+    """A check with one whole-number input (the `CheckInputs` field `input_name`)."""
+
+    label = ""  # shown before the field
+    name = ""  # how the core's messages call it
+    input_name = ""
+    field_id = ""
+    default = 0
+
+    def previous_value(self, check: CheckResult) -> int:
+        """The input the saved check was made with."""
+        raise NotImplementedError
 
     def fields(self) -> ComposeResult:
-        yield Label("repeats R")
-        yield Input(str(DEFAULT_REPEATS), id="field-repeats", compact=True)
+        yield Label(self.label, markup=False)
+        yield Input(str(self.default), id=self.field_id, compact=True)
 
     def set_defaults(self, run: Run) -> None:
         previous = latest(run.checks, self.kind)
         with self.prevent(Input.Changed):
-            self.query_one("#field-repeats", Input).value = str(previous.result.repeats if previous else DEFAULT_REPEATS)
+            self.query_one(f"#{self.field_id}", Input).value = str(
+                self.previous_value(previous) if previous else self.default
+            )
 
     def read_inputs(self) -> CheckInputs:
-        return CheckInputs(repeats=parse_whole_number(self.query_one("#field-repeats", Input).value, "repeats"))
+        text = self.query_one(f"#{self.field_id}", Input).value
+        return CheckInputs(**{self.input_name: parse_whole_number(text, self.name)})
 
-    def show_result(self, check: ConsistencyCheck | None) -> None:
+
+class ConsistencySection(OneNumberSection):
+    kind = "consistency"
+    label, name, input_name, field_id, default = "repeats R", "repeats", "repeats", "field-repeats", DEFAULT_REPEATS
+
+    def previous_value(self, check: ConsistencyCheck) -> int:
+        return check.result.repeats
+
+    def draw(self, check: ConsistencyCheck) -> None:
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        if check is None:
-            self.query_one("#summary-consistency", Label).update("not run yet")
-            return
         r = check.result
         seeds = f"{check.seeds[0]}..{check.seeds[-1]}" if check.seeds else "-"
         note = " · every run enumerated all masks: they differ only if the model does" if check.enumerated else ""
@@ -262,35 +284,21 @@ class ConsistencySection(CheckSection):
         table.add_row(Text("mean over words", style="bold"), Text(""), number(r.mean_variance, 6), number(r.mean_std))
 
 
-class DeletionSection(CheckSection):
+class DeletionSection(OneNumberSection):
     kind = "deletion"
+    label = name = "random orders"
+    input_name, field_id, default = "random_orders", "field-orders", DEFAULT_RANDOM_ORDERS
 
-    def fields(self) -> ComposeResult:
-        yield Label("random orders")
-        yield Input(str(DEFAULT_RANDOM_ORDERS), id="field-orders", compact=True)
+    def previous_value(self, check: DeletionCheck) -> int:
+        return check.result.random_seeds
 
     def tables(self) -> ComposeResult:
         yield DataTable(id="table-deletion", cursor_type="none", zebra_stripes=True)
         yield DataTable(id="curve-deletion", cursor_type="none", zebra_stripes=True)
 
-    def set_defaults(self, run: Run) -> None:
-        previous = latest(run.checks, self.kind)
-        with self.prevent(Input.Changed):
-            self.query_one("#field-orders", Input).value = str(
-                previous.result.random_seeds if previous else DEFAULT_RANDOM_ORDERS
-            )
-
-    def read_inputs(self) -> CheckInputs:
-        return CheckInputs(random_orders=parse_whole_number(self.query_one("#field-orders", Input).value, "random orders"))
-
-    def show_result(self, check: DeletionCheck | None) -> None:
+    def draw(self, check: DeletionCheck) -> None:
         table = self.query_one("#table-deletion", DataTable)
         curve = self.query_one("#curve-deletion", DataTable)
-        table.clear(columns=True)
-        curve.clear(columns=True)
-        if check is None:
-            self.query_one("#summary-deletion", Label).update("not run yet")
-            return
         r = check.result
         self.query_one("#summary-deletion", Label).update(
             f"order: {one_line(', '.join(r.order), 200)} · random: mean of {r.random_seeds} orders\n"

@@ -3,7 +3,6 @@ messages (what the session holds, what the log says, which backend calls were ma
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import keyring
@@ -29,7 +28,7 @@ from gsmile_tui.widgets.heatmap import TokenHeatmap
 from gsmile_tui.widgets.run_log import RunLog
 from gsmile_tui.widgets.tables import PerturbationTable, TopWordsTable
 
-from tui_helpers import FAST, PROMPT, CountingFactory, explained, session_with, wait_until
+from tui_helpers import FAST, PROMPT, CountingFactory, SlowBackend, explained, session_with, wait_until
 
 
 async def run_once(app, pilot) -> None:
@@ -150,21 +149,6 @@ async def test_provider_failure_is_one_line_and_the_app_keeps_running(make_app):
 
 
 # -- cancel ------------------------------------------------------------------------------------
-
-
-class SlowBackend(FakeBackend):
-    """A fake whose calls take a while and record being cancelled."""
-
-    def __init__(self, **options):
-        super().__init__(latency=0.05, **options)
-        self.cancelled = 0
-
-    async def generate(self, prompt, params):
-        try:
-            return await super().generate(prompt, params)
-        except asyncio.CancelledError:
-            self.cancelled += 1
-            raise
 
 
 async def test_cancel_really_stops_the_run(make_app):

@@ -38,6 +38,21 @@ class CountingFactory:
         return sum(getattr(b, "calls", 0) for b in self.built)
 
 
+class SlowBackend(FakeBackend):
+    """A fake whose calls take a while and record being cancelled."""
+
+    def __init__(self, **options):
+        super().__init__(latency=0.05, **options)
+        self.cancelled = 0
+
+    async def generate(self, prompt, params):
+        try:
+            return await super().generate(prompt, params)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+
 async def wait_until(pilot, condition: Callable[[], object], what: str, polls: int = 2000):
     """Poll `condition` between event-loop turns (never a blind sleep)."""
     for _ in range(polls):

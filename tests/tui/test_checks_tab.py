@@ -5,8 +5,6 @@ nothing."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from textual.widgets import Button, DataTable, Input, Label
 
@@ -19,7 +17,7 @@ from gsmile_tui.screens.sessions import SessionsScreen
 from gsmile_tui.widgets.checks import ChecksView
 from gsmile_tui.widgets.run_log import RunLog
 
-from tui_helpers import FAST, PROMPT, CountingFactory, explained, session_with, wait_until
+from tui_helpers import PROMPT, CountingFactory, SlowBackend, explained, session_with, wait_until
 
 SMALL = ExplainConfig(perturbations=8, bootstrap=0)
 
@@ -156,19 +154,6 @@ async def test_reopening_a_session_shows_saved_checks_without_a_model(tmp_path, 
         assert text_of(view.query_one("#summary-consistency", Label)).startswith("2 runs, seeds 0..1 · mean variance")
         assert view.query_one("#field-repeats", Input).value == "2"  # the saved check's inputs
     assert never.built == []
-
-
-class SlowBackend(FakeBackend):
-    def __init__(self, **options):
-        super().__init__(latency=0.05, **options)
-        self.cancelled = 0
-
-    async def generate(self, prompt, params):
-        try:
-            return await super().generate(prompt, params)
-        except asyncio.CancelledError:
-            self.cancelled += 1
-            raise
 
 
 async def test_escape_cancels_a_check_and_nothing_is_added(tmp_path, make_app):
