@@ -85,7 +85,7 @@ class Tmux:
             Path(socket_path).unlink(missing_ok=True)
 
 
-def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
+def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, check: bool = False) -> None:
     sessions = tmp_path / "sessions"
     env = {
         "TERM": "xterm-256color",
@@ -111,6 +111,11 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
             lambda s: "score = −θ" in s and "Original answer" in s and "1 runs" in s, "the heatmap", run_timeout
         )
         assert "meaning" in screen
+        if check:  # the stability check of the run, from the Checks tab, with the default edit
+            tmux.keys("F12")
+            tmux.wait_for(lambda s: "Checks of run r1" in s and "will make" in s, "the Checks tab", 20)
+            tmux.keys("Enter")
+            tmux.wait_for(lambda s: "Jaccard" in s and "saved in the session" in s, "the stability check", run_timeout)
         tmux.keys("C-s")
         tmux.wait_for(lambda s: "session saved to" in s, "the save notice", 20)
         saved = list(sessions.glob("*.json"))
@@ -118,6 +123,7 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
         session = load_session(saved[0])
         assert [r.explanation.prompt for r in session.runs] == [PROMPT]
         assert session.runs[0].explanation.provenance.backend == backend
+        assert [c.kind for c in session.runs[0].checks] == (["stability"] if check else [])
         tmux.keys("F10")
         tmux.wait_for(lambda s: "Export (enter writes" in s, "the export dialog", 20)
         tmux.keys("Enter")
@@ -125,6 +131,7 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
         tmux.wait_for(lambda s: report.exists(), "the HTML report", 30)
         html = report.read_text(encoding="utf-8")
         assert "Content-Security-Policy" in html and "meaning" in html
+        assert ("Trust checks" in html) == check
         tmux.keys("C-q")
         tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 60)
         status = tmux.pane("#{pane_dead_status}/#{pane_dead_signal}")
@@ -134,7 +141,7 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float) -> None:
 
 
 def test_tmux_fake_backend(tmp_path):
-    audit_in_tmux(tmp_path, "fake", run_timeout=120)
+    audit_in_tmux(tmp_path, "fake", run_timeout=120, check=True)
 
 
 def lock_held_by_an_ancestor(lock: str) -> bool:
