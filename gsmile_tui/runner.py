@@ -119,7 +119,7 @@ class Runner:
         return self._start(lambda: self._run(request, target), f"explain:{request.label}", target)
 
     def start_check(self, request: CheckRequest, target: MessagePump) -> Worker:
-        return self._start(lambda: self._check(request, target), f"check:{request.kind}", target)
+        return self._start(lambda: self._check(request, target), f"check:{request.kind}:{request.run_id}", target)
 
     def _start(self, work: Callable[[], Coroutine], name: str, target: MessagePump) -> Worker:
         if self.running:

@@ -69,6 +69,7 @@ class MainScreen(Screen):
         self.initial_backend = backend
         self.initial_config = config
         self.shown_run: int | None = None  # index into app.session.runs
+        self._repeat: tuple[int, int] | None = None  # (explanation, of R) of a running consistency check
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≋")
@@ -292,6 +293,7 @@ class MainScreen(Screen):
             section.show_error(one_line(str(error)))
             return
         self.log_widget.reset(f"{event.kind} check of run {event.run_id} on {request.backend}")
+        self._repeat = None
         section.status(f"starting the {event.kind} check… (escape cancels)")
         self.app.runner.start_check(request, self)
 
@@ -336,11 +338,16 @@ class MainScreen(Screen):
         self.log_widget.progress(message.stage, message.done, message.total)
         worker = self.app.runner.worker
         if worker is not None and worker.name.startswith("check:") and self.app.runner.running:
-            kind = worker.name.removeprefix("check:")
-            what = "runs" if message.stage == "repeat" else STAGE_WORDS.get(message.stage, message.stage)
-            self.query_one(ChecksView).section(kind).status(
-                f"{message.done}/{message.total} {what}… (escape cancels)"
-            )
+            _, kind, run_id = worker.name.split(":", 2)
+            if message.stage == "repeat":  # a consistency check: which of its R explanations
+                self._repeat = (min(message.done + 1, message.total), message.total)
+                return
+            if run_id == self.shown_run_id:  # the progress of a check of the run on screen
+                what = STAGE_WORDS.get(message.stage, message.stage)
+                prefix = f"run {self._repeat[0]} of {self._repeat[1]} · " if self._repeat else ""
+                self.query_one(ChecksView).section(kind).status(
+                    f"{prefix}{message.done}/{message.total} {what}… (escape cancels)"
+                )
 
     def on_answer_received(self, message: AnswerReceived) -> None:
         self.log_widget.answer(

@@ -169,7 +169,8 @@ async def test_escape_cancels_a_check_and_nothing_is_added(tmp_path, make_app):
         await pilot.press("enter")
         log = app.main_screen.query_one(RunLog)
         await wait_until(pilot, lambda: log.calls >= 3, "a few answers")
-        assert "answers… (escape cancels)" in text_of(section.query_one("#status-consistency", Label))
+        status = text_of(section.query_one("#status-consistency", Label))
+        assert status.startswith("run 1 of 3 · ") and "answers… (escape cancels)" in status
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.runner.running, "the worker to stop")
         await wait_until(pilot, lambda: "cancelled after" in text_of(section.query_one("#status-consistency", Label)),
