@@ -15,15 +15,16 @@ per perturbation (10^5 × 64 ≈ 6.4 million). Two ideas cut that without changi
 
 1. Bounds decide most splits; only the undecided are solved. A split counts iff its optimal
    cost reaches the observed one. A lower bound at or above the threshold proves "counts"; an
-   upper bound below it proves "does not count". The lower bound is the relaxed WMD (each point
-   to its nearest neighbour on the other side, one marginal dropped; Kusner et al. 2015); the
-   upper bound is the cost of a feasible plan: a few Sinkhorn iterations, vectorised over the
-   whole batch, then rounded onto the transport polytope (Altschuler, Weed & Rigollet 2017) —
-   any feasible plan costs at least the optimum. Both are computed for 64 splits at once with
-   numpy; POT's exact network simplex runs only for splits whose bounds straddle the threshold.
-   The count, hence the p-value, is exactly what solving every split would give (tested).
-   Far-apart answers (p ≈ 0) are settled by the upper bound, near-identical ones (p ≈ 1) by the
-   lower bound; only splits whose cost is close to the observed one need solving.
+   upper bound below it proves "does not count". Lower bounds: the relaxed WMD (each point to
+   its nearest neighbour on the other side, one marginal dropped; Kusner et al. 2015) and the
+   value of a dual-feasible pair (Sinkhorn's potentials, c-transformed). Upper bound: the cost
+   of a feasible plan, Sinkhorn's plan rounded onto the transport polytope (Altschuler, Weed &
+   Rigollet 2017). Sinkhorn runs in stages (3, then 10, then 40 iterations) vectorised over the
+   batch of 64 splits, and a split leaves as soon as its bracket excludes the threshold; POT's
+   exact network simplex runs only for splits still open. The bounds run in float32 and count as
+   proof only beyond a rounding margin of 1e-4 of the costs' scale; exact solves are float64.
+   The count, hence the p-value, is exactly what solving every split would give (tested,
+   including thresholds a few float32 ulps from a tight bound).
 2. Sequential Monte-Carlo stopping (Besag & Clifford 1991; Gandy 2009): an auditor needs the
    decision p < α, not p's fourth digit. After each batch of 64 splits, if the 99.9% Clopper–
    Pearson interval of the exceedance rate lies wholly on one side of α, sampling stops. Clear
@@ -149,6 +150,7 @@ def permutation_test(
     # Solver tolerance: costs within 1e-9 (relative) of the observed one count as ties (>=).
     threshold = observed_cost * (1 - 1e-9) - 1e-12
 
+    cost32 = cost.astype(np.float32)  # the bounds run in float32 (half the memory traffic)
     rng = np.random.default_rng(seed)
     base = np.arange(nx + ny)
     exceedances = made = solves = 0
@@ -156,7 +158,7 @@ def permutation_test(
     while made < draws:
         size = min(_BATCH, draws - made)
         perms = rng.permuted(np.tile(base, (size, 1)), axis=1)
-        hits, solved = _count_exceedances(cost, perms[:, :nx], perms[:, nx:], threshold, a, b)
+        hits, solved = _count_exceedances(cost, cost32, perms[:, :nx], perms[:, nx:], threshold, a, b)
         exceedances += hits
         solves += solved
         made += size
@@ -185,6 +187,7 @@ def _decision_settled(exceedances: int, draws: int, alpha: float) -> bool:
 
 def _count_exceedances(
     cost: np.ndarray,
+    cost32: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
     threshold: float,
@@ -198,19 +201,20 @@ def _count_exceedances(
     batch at once: a split whose bound already reaches the threshold is an exceedance without
     solving. The splits left go to `_sinkhorn_decide`, which brackets each optimal cost between
     a feasible plan's cost (upper) and a dual-feasible pair's value (lower) and settles those
-    whose bracket excludes the threshold. Every other split is solved exactly, so the count is
-    exact.
+    whose bracket excludes the threshold. Every other split is solved exactly, in float64 from
+    `cost`, so the count is exact. The bounds use the float32 copy `cost32` and count as proof
+    only beyond a rounding margin (`_FLOAT32_SLACK`).
     """
-    sub = cost[left[:, :, None], right[:, None, :]]  # splits × nx × ny
+    sub = cost32[left[:, :, None], right[:, None, :]]  # splits × nx × ny
     lower = np.maximum(sub.min(axis=2).mean(axis=1), sub.min(axis=1).mean(axis=1))
-    exceed = lower >= threshold
+    exceed = lower * (1 - _FLOAT32_SLACK) >= threshold
     undecided = np.flatnonzero(~exceed)
     if undecided.size:
         above, open_ = _sinkhorn_decide(sub[undecided], a, b, threshold)
         exceed[undecided[above]] = True
         undecided = undecided[open_]
     for i in undecided:
-        if exact_transport_cost(a, b, sub[i]) >= threshold:
+        if exact_transport_cost(a, b, cost[np.ix_(left[i], right[i])]) >= threshold:
             exceed[i] = True
     return int(np.count_nonzero(exceed)), int(undecided.size)
 
@@ -232,7 +236,12 @@ def exact_transport_cost(a: np.ndarray, b: np.ndarray, cost: np.ndarray) -> floa
     return float(ot.emd2(a, b, cost))
 
 
-_BOUND_SLACK = 1e-9  # floating-point margin on both bounds (their rounding error is ~1e-15)
+# Rounding margins of the bounds, relative to the costs' scale. In float64 the bounds' rounding
+# error is ~1e-15. In float32 (unit roundoff 6e-8) a sum of n non-negative terms is off by at
+# most n × 6e-8 relative, and the rounded plan's marginals by as much, which a feasible plan
+# repairs at most (error mass) × (largest cost): 1e-4 covers answers of up to ~1,600 words.
+_BOUND_SLACK = 1e-9
+_FLOAT32_SLACK = 1e-4
 SINKHORN_STAGES = (3, 10, 40)  # iterations added per stage; splits settled after a stage stop there
 SOLVES_PER_ITERATION = 0.1  # measured: one exact solve of ~40 × 40 costs ~10 batched iterations
 SINKHORN_SHARPNESS = 50.0  # entropic regularisation = (largest cost of the split) / this (float32-safe)
@@ -256,38 +265,48 @@ class _SinkhornBatch:
     def __init__(self, costs: np.ndarray, a: np.ndarray, b: np.ndarray, sharpness: float) -> None:
         scale = costs.max(axis=(1, 2), keepdims=True)
         scale = np.where(scale > 0, scale, 1.0)
-        self.costs, self.a, self.b = costs, a, b
-        self.epsilon = scale[:, 0, 0] / sharpness
-        self.kernel = np.exp(-costs * (sharpness / scale))  # entries >= e^-sharpness
+        dtype = costs.dtype
+        self.slack = _FLOAT32_SLACK if dtype == np.float32 else _BOUND_SLACK
+        self.costs, self.a, self.b = costs, a.astype(dtype), b.astype(dtype)
+        self.largest = scale[:, 0, 0].astype(np.float64)
+        self.epsilon = scale[:, 0, 0] / dtype.type(sharpness)
+        self.kernel = np.exp(-costs * (dtype.type(sharpness) / scale))  # entries >= e^-sharpness
         self.weighted = self.kernel * costs
-        self.u = np.ones(costs.shape[:2])
-        self.v = np.ones((costs.shape[0], costs.shape[2]))
+        self.u = np.ones(costs.shape[:2], dtype=dtype)
+        self.v = np.ones((costs.shape[0], costs.shape[2]), dtype=dtype)
 
     def iterate(self, iterations: int) -> None:
         for _ in range(iterations):
-            self.u = self.a / np.maximum(_times(self.kernel, self.v), 1e-300)
-            self.v = self.b / np.maximum(_times_left(self.u, self.kernel), 1e-300)
+            self.u = self.a / np.maximum(_times(self.kernel, self.v), _TINY)
+            self.v = self.b / np.maximum(_times_left(self.u, self.kernel), _TINY)
 
     def keep(self, rows: np.ndarray) -> None:
         """Continue with the problems `rows` only."""
         self.costs, self.kernel, self.weighted = self.costs[rows], self.kernel[rows], self.weighted[rows]
-        self.u, self.v, self.epsilon = self.u[rows], self.v[rows], self.epsilon[rows]
+        self.u, self.v, self.epsilon, self.largest = self.u[rows], self.v[rows], self.epsilon[rows], self.largest[rows]
 
     def upper(self) -> np.ndarray:
         a, b, kernel = self.a, self.b, self.kernel
-        u = self.u * np.minimum(a / np.maximum(self.u * _times(kernel, self.v), 1e-300), 1.0)
+        u = self.u * np.minimum(a / np.maximum(self.u * _times(kernel, self.v), _TINY), 1.0)
         column_sums = _times_left(u, kernel)  # of diag(u) K, before the columns are scaled
-        v = self.v * np.minimum(b / np.maximum(self.v * column_sums, 1e-300), 1.0)
+        v = self.v * np.minimum(b / np.maximum(self.v * column_sums, _TINY), 1.0)
         row_gap = np.clip(a - u * _times(kernel, v), 0.0, None)
         col_gap = np.clip(b - v * column_sums, 0.0, None)  # the columns' sums, scaled with them
         mass = row_gap.sum(axis=1)
         plan_cost = np.einsum("ki,ki->k", u, _times(self.weighted, v))
         gap_cost = np.einsum("ki,ki->k", row_gap, _times(self.costs, col_gap))
-        return plan_cost + np.where(mass > 0, gap_cost / np.where(mass > 0, mass, 1.0), 0.0)
-    def lower(self) -> np.ndarray:
-        f = self.epsilon[:, None] * np.log(np.maximum(self.u, 1e-300))
+        total = plan_cost + np.where(mass > 0, gap_cost / np.where(mass > 0, mass, 1.0), 0.0)
+        return total.astype(np.float64)
+
+    def lower(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dual bound of each problem, and the size of its potentials (for the margin)."""
+        f = self.epsilon[:, None] * np.log(np.maximum(self.u, _TINY))
         g = (self.costs - f[:, :, None]).min(axis=1)
-        return f @ self.a + g @ self.b
+        potential = np.maximum(np.abs(f).max(axis=1), np.abs(g).max(axis=1))
+        return (f @ self.a + g @ self.b).astype(np.float64), potential.astype(np.float64)
+
+
+_TINY = 1e-30  # floor of divisors (a float32 normal number)
 
 
 def _times(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
@@ -318,8 +337,10 @@ def _sinkhorn_decide(
         if stage and open_.size < iterations * SOLVES_PER_ITERATION:
             break  # solving the few open problems exactly is cheaper than iterating on
         batch.iterate(iterations)
-        below = batch.upper() * (1 + _BOUND_SLACK) < threshold
-        above = ~below & (batch.lower() * (1 - _BOUND_SLACK) - 1e-15 >= threshold)
+        slack = batch.slack * batch.largest
+        below = batch.upper() * (1 + batch.slack) + slack < threshold
+        lower, potential = batch.lower()
+        above = ~below & (lower - batch.slack * potential - slack >= threshold)
         reached.append(open_[above])
         still = ~(below | above)
         open_ = open_[still]
@@ -349,7 +370,7 @@ def dual_lower_bounds(costs: np.ndarray, a: np.ndarray, b: np.ndarray, iteration
     dual-feasible pair obtained from the Sinkhorn potentials after `iterations`."""
     batch = _SinkhornBatch(costs, a, b, SINKHORN_SHARPNESS)
     batch.iterate(sum(SINKHORN_STAGES) if iterations is None else iterations)
-    return batch.lower()
+    return batch.lower()[0]
 
 
 def mc_standard_error(p_value: float, draws: int) -> float:

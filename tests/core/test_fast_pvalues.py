@@ -98,3 +98,25 @@ def test_sequential_decisions_agree_with_a_long_fixed_run():
         slow = permutation_test(x, y, draws=10_000, seed=99)
         if abs(slow.p_value - 0.05) > 4 * slow.mc_error:
             assert (fast.p_value < 0.05) == (slow.p_value < 0.05), (shift, fast, slow)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_float32_bounds_decide_exactly_at_near_ties(seed):
+    """Where a bound equals the optimum (twins: every point's nearest neighbour is its twin, so
+    the relaxed bound is tight) and the threshold is a few float32 ulps away from it, rounding
+    could flip a decision; the count must still equal the exact float64 one."""
+    from gsmile_core.stats import _count_exceedances
+
+    rng = np.random.default_rng(seed)
+    n = 12
+    x = np.sort(rng.uniform(0, 10, n))[:, None] * np.ones((1, 3)) / np.sqrt(3)
+    y = x + rng.uniform(0.001, 0.01) / np.sqrt(3)
+    pooled = np.vstack([x, y])
+    cost = ground_cost(pooled, pooled, 1.0)
+    a = b = np.full(n, 1 / n)
+    left, right = np.arange(n)[None], np.arange(n, 2 * n)[None]
+    exact = ot.emd2(a, b, cost[:n, n:])
+    for nudge in (-3e-7, -1e-7, 1e-7, 3e-7):
+        threshold = exact * (1 + nudge)
+        hits, _ = _count_exceedances(cost, cost.astype(np.float32), left, right, threshold, a, b)
+        assert hits == int(exact >= threshold)
