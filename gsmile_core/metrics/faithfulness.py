@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import pearsonr
 
 from ..errors import ConfigError
 
@@ -54,6 +53,8 @@ def pearson_faithfulness(
         raise ConfigError("give one metric value and one accuracy per model")
     if len(models) < 3:
         raise ConfigError("Pearson r across models needs at least 3 models")
+    from scipy.stats import pearsonr  # here: sessions load these results without scipy.stats
+
     x = np.asarray(accuracies, dtype=float)
     y = np.asarray(metric_values, dtype=float)
     if np.ptp(x) == 0 or np.ptp(y) == 0:
