@@ -130,10 +130,15 @@ class CheckSection(Vertical):
         label = self._label("error")
         label.update(message)
         label.set_class(bool(message), "shown")
+        wrong = self.field_for(message) if message else None
         for field in self.query(Input):
-            field.set_class(bool(message), "-invalid")
+            field.set_class(field is wrong, "-invalid")
         if message:
             self._label("plan").update("")
+
+    def field_for(self, message: str) -> Input:
+        """The field a message is about (the core's messages start with the field's name)."""
+        return self.query(Input).first()
 
     def refresh_plan(self) -> None:
         inputs = self.inputs()
@@ -208,6 +213,9 @@ class StabilitySection(CheckSection):
         with self.prevent(Input.Changed):
             self.query_one("#field-edited", Input).value = edited
             self.query_one("#field-k", Input).value = str(previous.result.k if previous else DEFAULT_TOP_K)
+
+    def field_for(self, message: str) -> Input:
+        return self.query_one("#field-k" if message.startswith("k:") else "#field-edited", Input)
 
     def read_inputs(self) -> CheckInputs:
         edited = self.query_one("#field-edited", Input).value

@@ -212,6 +212,7 @@ async def test_a_bad_input_is_one_line_next_to_its_field_and_runs_nothing(make_a
         error = view.query_one(f"#error-{kind}", Label)
         assert text_of(error).startswith(message) and "\n" not in text_of(error)
         assert error.has_class("shown") and field.has_class("-invalid")
+        assert [f for f in view.query(Input) if f.has_class("-invalid")] == [field]  # only the wrong one
         await pilot.press("enter")
         await pilot.pause()
         assert not app.runner.running and factory.built == []
