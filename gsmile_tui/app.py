@@ -117,6 +117,7 @@ class GsmileApp(App):
     def get_system_commands(self, screen):
         """The app's screens and actions in the command palette (ctrl+p), for discoverability."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Trust checks", "stability, consistency, deletion test of the run on screen (F12)", self.action_checks)
         yield SystemCommand("Compare prompts", "2-3 prompts side by side; fairness template (F7)", self.action_compare)
         yield SystemCommand("Sessions", "list and reopen saved sessions (F8)", self.action_sessions)
         yield SystemCommand("API keys", "where each provider's key comes from; set or delete (F9)", self.action_credentials)
@@ -142,6 +143,15 @@ class GsmileApp(App):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(factory())
+
+    def action_checks(self) -> None:
+        """The main screen's Checks tab (back from any full screen first)."""
+        if self.runner.running and self.runner.target in self.screen_stack[2:]:
+            self.notify("a comparison is running: wait for it or press escape to cancel", severity="warning")
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.main_screen.action_tab("tab-checks")
 
     def action_compare(self) -> None:
         from .screens.compare import CompareScreen

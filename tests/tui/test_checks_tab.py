@@ -6,6 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, Input, Label
 
 from gsmile_core.backends.fake import FakeBackend
@@ -278,3 +279,19 @@ async def test_help_lists_the_checks_keys(make_app):
         help_rows = rows(table)
         assert ("main", "f12", "Checks") in help_rows
         assert ("checks", "ctrl+r", "Run check") in help_rows
+
+
+async def test_the_command_palette_reaches_the_checks_from_another_screen(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionsScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Trust checks")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette)
+                         and app.screen.query_one(CommandList).option_count > 0, "the palette's matches")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is app.main_screen, "the main screen")
+        assert app.main_screen.query_one("#tabs").active == "tab-checks"
