@@ -22,29 +22,18 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.linear_model import Ridge
-
 from .probe import OutputProbe
+from .surrogate import fit_surrogate, lime_weights
 
-LIME_KERNEL_WIDTH = 25.0
+__all__ = ["leave_one_out", "lime_scores", "lime_weights", "shapley_permutations", "shapley_sampling"]
 
-
-def lime_weights(masks: np.ndarray) -> np.ndarray:
-    """LIME text kernel: sqrt(exp(-d²/25²)), d = 100 × cosine distance of mask to all-ones."""
-    masks = np.asarray(masks, dtype=float)
-    ones = np.ones(masks.shape[1])
-    norms = np.linalg.norm(masks, axis=1) * np.linalg.norm(ones)
-    cosine_similarity = np.divide(masks @ ones, norms, out=np.zeros(len(masks)), where=norms > 0)
-    distance = (1.0 - cosine_similarity) * 100.0
-    return np.sqrt(np.exp(-(distance**2) / LIME_KERNEL_WIDTH**2))
 
 
 def lime_scores(masks: Sequence[Sequence[int]], deltas: np.ndarray) -> np.ndarray:
-    """LIME's ridge fit of Δ on the masks with LIME's kernel; score = −coefficient."""
+    """LIME's ridge fit of Δ on the masks with LIME's kernel; score = −coefficient. The same fit
+    as gSMILE's `--surrogate lime` (one implementation, `surrogate.py`)."""
     x = np.asarray(masks, dtype=float)
-    model = Ridge(alpha=1.0, fit_intercept=True)
-    model.fit(x, np.asarray(deltas, dtype=float), sample_weight=lime_weights(x))
-    return -np.asarray(model.coef_, dtype=float)
+    return fit_surrogate("lime", x, np.asarray(deltas, dtype=float), lime_weights(x)).importance
 
 
 async def leave_one_out(probe: OutputProbe) -> tuple[np.ndarray, int]:
