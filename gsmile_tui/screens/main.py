@@ -206,7 +206,7 @@ class MainScreen(Screen):
     def show_run(self, index: int) -> None:
         run = self.app.session.runs[index]
         self.shown_run = index
-        title = f"run {run.id} ({index + 1} of {len(self.app.session.runs)}): {run.label}"
+        title = f"run {run.id} ({index + 1} of {len(self.app.session.runs)}): {one_line(run.label, 80)}"
         self.show_explanation(run.explanation, title)
         self.query_one(ChecksView).show(run, f"Checks of {title}")
 

@@ -359,7 +359,7 @@ class ChecksView(VerticalScroll):
             section.planner, section.validator = planner, validator
 
     def show(self, run: Run | None, title: str = "") -> None:
-        self.query_one("#checks-title", Label).update(title if run is not None else "No run yet.")
+        self.query_one("#checks-title", Label).update(one_line(title, 200) if run is not None else "No run yet.")
         for section in self.sections:
             section.show(run)
 

@@ -257,9 +257,12 @@ async def test_hostile_text_in_a_saved_check_is_shown_literally(make_app):
     hostile = "[@click=app.quit]quit[/] \x1b]0;pwned\x07 <b>x</b>"
     result = dataclasses.replace(check.result, top_second=(hostile, *check.result.top_second[1:]))
     check = dataclasses.replace(check, edited_prompt=hostile, result=result)
-    app = make_app(session=session_with(explanation).with_check("r1", check))
+    session = session_with(explanation).with_check("r1", check).with_run_label("r1", hostile)
+    app = make_app(session=session)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_checks(app, pilot)
+        title = text_of(view.query_one("#checks-title", Label))
+        assert "[@click=app.quit]quit[/]" in title and "\x1b" not in title and "\x07" not in title
         summary = text_of(view.query_one("#summary-stability", Label))
         assert "[@click=app.quit]quit[/]" in summary and "\x1b" not in summary and "\x07" not in summary
         cell = rows(view.query_one("#table-stability", DataTable))[0][2]
@@ -295,3 +298,12 @@ async def test_the_command_palette_reaches_the_checks_from_another_screen(make_a
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is app.main_screen, "the main screen")
         assert app.main_screen.query_one("#tabs").active == "tab-checks"
+
+
+async def test_a_hostile_run_label_reaches_no_title_unsanitised(make_app):
+    explanation = await explained(config=SMALL)
+    app = make_app(session=session_with(explanation).with_run_label("r1", "label \x1b]0;pwned\x07 [b]x[/b]"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        heat_title = text_of(app.main_screen.query_one("#run-title", Label))
+        assert "label [b]x[/b]" in heat_title and "\x1b" not in heat_title  # the OSC payload goes too
