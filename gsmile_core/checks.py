@@ -5,8 +5,9 @@ paper's section 4.4 (and one it lacks) answer that, and each must ask the model 
 
 - stability: explain a minimally edited prompt with the same settings (by default the paper's
   edit, one token appended) and compare the top-k words (Jaccard, `metrics.stability`);
-- consistency: R explanations of the prompt with seeds seed..seed+R-1, per-word mean, variance
-  and standard deviation of the scores (`metrics.consistency`);
+- consistency: R explanations of the prompt with perturbation seeds seed..seed+R-1 (the model's
+  seed stays, so only the explainer's sampling varies and a masked prompt two runs draw is asked
+  once), per-word mean, variance and standard deviation of the scores (`metrics.consistency`);
 - deletion: remove (or keep only) the top words in the explanation's order and in random orders
   and measure how far the answer moves, AOPC comprehensiveness and sufficiency
   (`metrics.faithfulness`).
@@ -34,7 +35,7 @@ from .events import EventHandler, StageStarted, StepDone, ignore
 from .metrics.consistency import attribution_consistency
 from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
-from .pipeline import explain, prepare_prompt
+from .pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
 from .sampling import plan_jobs
 from .segment import apply_mask
@@ -136,9 +137,14 @@ def plan_check(
         plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, cache)
         return CallPlan(plan.calls_total, plan.calls_cached)
     if kind == "consistency":
-        plans = [plan_dry_run(explanation.prompt, config.with_changes(seed=config.seed + r), identity, cache)
-                 for r in range(inputs.repeats)]
-        return CallPlan(sum(p.calls_total for p in plans), sum(p.calls_cached for p in plans))
+        # The runs share the model's seed, so with a response cache a masked prompt drawn by
+        # several runs is asked once; without one, every run asks its own.
+        clean, features = prepare_prompt(explanation.prompt, config)
+        runs = [plan_perturbations(clean, features, config.reseeded(r))[1] for r in range(inputs.repeats)]
+        if cache is None:
+            return CallPlan(sum(len(plan_jobs(texts, config.samples_per_prompt)) for texts in runs), 0)
+        jobs = plan_jobs([t for texts in runs for t in texts], config.samples_per_prompt)
+        return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
     _, _, every = deletion_plan(explanation.attributions, len(explanation.features), inputs.random_orders, config.seed)
     # as OutputProbe asks them: the full prompt first, then every distinct non-empty masked prompt
     texts = [explanation.prompt, *(apply_mask(explanation.prompt, explanation.features, m) for m in every if any(m))]
@@ -186,12 +192,13 @@ async def repeat_explanations(
     refresh: bool = False,
     on_event: EventHandler = ignore,
 ) -> list[Explanation]:
-    """`repeats` explanations of `prompt`, seeds config.seed, config.seed + 1, ...; the outer
+    """`repeats` explanations of `prompt`, perturbation seeds config.seed, config.seed + 1, ...
+    (the model's seed stays that of `config`, so repeated masked prompts are not asked again); the outer
     progress is the `REPEAT_STAGE` stage (one step per explanation)."""
     on_event(StageStarted(REPEAT_STAGE, repeats))
     runs = []
     for r in range(repeats):
-        runs.append(await explain(prompt, backend, config.with_changes(seed=config.seed + r), on_event,
+        runs.append(await explain(prompt, backend, config.reseeded(r), on_event,
                                   cache=cache, refresh=refresh))
         on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
     return runs

@@ -34,6 +34,9 @@ class ExplainConfig:
 
     perturbations: int = 64
     seed: int = 0
+    # The seed sent to the model with every prompt; None = `seed`. A consistency check re-seeds
+    # the perturbations only, so the same masked prompt keeps its (cached) answer.
+    generation_seed: int | None = None
     sampler: str = "uniform-count"  # measured best with the kernel and surrogate below (docs/defaults.md)
     max_removed: int | None = None
     max_tokens: int = 48
@@ -71,6 +74,10 @@ class ExplainConfig:
             raise ConfigError(f"--ci-resamples must be 0 (off) or a positive integer, got {self.ci_resamples!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+        if self.generation_seed is not None and (
+            not isinstance(self.generation_seed, int) or isinstance(self.generation_seed, bool) or self.generation_seed < 0
+        ):
+            raise ConfigError(f"generation seed must be a non-negative integer, got {self.generation_seed!r}")
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0:
             raise ConfigError(f"--bootstrap must be 0 (off) or a positive integer, got {self.bootstrap!r}")
         if self.sampler not in SAMPLER_NAMES:
@@ -105,9 +112,14 @@ class ExplainConfig:
         return GenerationParams(
             max_tokens=self.max_tokens,
             temperature=self.temperature,
-            seed=self.seed,
+            seed=self.seed if self.generation_seed is None else self.generation_seed,
             system_prompt=self.system_prompt,
         )
+
+    def reseeded(self, offset: int) -> ExplainConfig:
+        """The same explanation with perturbation seed `seed + offset` and the model's seed kept:
+        what the consistency metric repeats (answers to masks already asked come from the cache)."""
+        return self.with_changes(seed=self.seed + offset, generation_seed=self.generation_params().seed)
 
     def with_changes(self, **changes: Any) -> ExplainConfig:
         return replace(self, **changes)

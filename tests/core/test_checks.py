@@ -64,7 +64,7 @@ async def test_stability_check_with_a_typed_edit_and_signed_ranking(explanation)
 
 async def test_consistency_check_is_the_metric_of_re_seeded_explanations():
     check = await consistency_check(PROMPT, FakeBackend(), CONFIG, 3)
-    runs = [await explain(PROMPT, FakeBackend(), CONFIG.with_changes(seed=CONFIG.seed + r)) for r in range(3)]
+    runs = [await explain(PROMPT, FakeBackend(), CONFIG.reseeded(r)) for r in range(3)]
     assert check.seeds == (3, 4, 5)
     assert check.scores == tuple(tuple(e.attributions) for e in runs)
     assert check.result == attribution_consistency([e.attributions for e in runs], words(runs[0]))
@@ -144,3 +144,27 @@ async def test_bad_inputs_are_refused_before_any_call(explanation, kind, inputs,
 
 async def test_a_check_repeats_the_runs_settings(explanation):
     assert config_of(explanation) == CONFIG
+
+
+def test_re_seeding_changes_the_perturbations_not_the_models_seed():
+    again = CONFIG.reseeded(2)
+    assert again.seed == CONFIG.seed + 2
+    assert again.generation_params() == CONFIG.generation_params()
+    assert again.reseeded(1).generation_params().seed == CONFIG.seed
+
+
+@pytest.mark.parametrize("with_cache", [True, False])
+async def test_consistency_asks_a_masked_prompt_once_across_runs(tmp_path, explanation, with_cache):
+    """Runs share the model's seed: with a cache, a prompt two runs draw (the original at least)
+    is asked once; without one each run asks its own. The plan says so before any call."""
+    inputs = CheckInputs(repeats=3)
+    with ResponseCache(tmp_path / "cache") as store:
+        cache = store if with_cache else None
+        plan = plan_check("consistency", explanation, inputs, IDENTITY, cache)
+        backend = FakeBackend()
+        result = await run_check("consistency", explanation, backend, inputs, cache=cache)
+        assert backend.calls == plan.calls
+        per_run = sum(len({p.prompt for p in e.perturbations}) for e in [
+            await explain(PROMPT, FakeBackend(), CONFIG.reseeded(r)) for r in range(3)])
+        assert (backend.calls < per_run) if with_cache else (backend.calls == per_run)
+        assert result.result.words
