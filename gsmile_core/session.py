@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_text_atomic
 from .check_results import CheckResult, check_from_dict
 from .errors import GsmileError
 from .types import EXPLANATION_FORMAT, Explanation
@@ -499,60 +499,8 @@ def _refuse_to_clobber(path: Path) -> None:
 
 
 def write_atomic(path: Path | str, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
-
-    The text goes to a temporary file in the same folder, is flushed and fsynced, then renamed
-    over `path`; the folder is fsynced so the rename survives a crash. On any failure the
-    temporary file is removed and `path` is untouched. Raises `SessionError`.
-    """
-    path = Path(path)
-    payload = text.encode("utf-8")
-    descriptor = None
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        temporary = Path(name)
-        os.fchmod(descriptor, _file_mode(path))
-        with os.fdopen(descriptor, "wb") as handle:
-            descriptor = None
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        _fsync_folder(path.parent)
-    except OSError as error:
-        raise SessionError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-
-
-def _file_mode(path: Path) -> int:
-    """The replaced file's permissions, or those a new file gets under the current umask
-    (mkstemp alone would make every saved file 0600)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write `text` to `path` atomically (`atomic.write_text_atomic`); raises `SessionError`."""
+    write_text_atomic(path, text, SessionError)
 
 
 def session_json(session: Session) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
 from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
@@ -197,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         print(payload)
         return 0
     if args.json:
-        _write_atomic(Path(args.json), payload + "\n")
+        write_text_atomic(Path(args.json), payload + "\n", ConfigError)
     Console().print(full_report(explanation))
     return 0
 
@@ -217,12 +218,3 @@ async def _explain(prompt, backend, config, progress, shapley=False, **engine):
         return explanation
     finally:
         await backend.aclose()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None

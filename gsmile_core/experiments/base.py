@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..atomic import write_text_atomic
 from ..backends.base import Backend
 from ..cache import ResponseCache
 from ..config import ExplainConfig
@@ -224,12 +225,7 @@ def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
     written = []
     for filename, text in payloads.items():
         path = out_dir / filename
-        temporary = path.with_name(f".{filename}.tmp")
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(path)
-        except OSError as error:
-            raise ConfigError(f"cannot write {path}: {error.strerror}") from None
+        write_text_atomic(path, text, ConfigError)
         written.append(path)
     return written
 
