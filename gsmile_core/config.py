@@ -44,7 +44,7 @@ class ExplainConfig:
     p: float = 1.0
     kernel_width: float | str = "uniform"
     surrogate: str = "wls"  # ties with bayes on the labelled set and stays fast on long prompts
-    bootstrap: int = 10_000  # a ceiling: clear cases stop after 64-192 draws (stats.py)
+    bootstrap: int = 10_000  # a ceiling: clear cases stop after 128-384 draws (stats.py)
     alpha: float = 0.05
     drop_insignificant: bool = False
     exact_pvalues: bool = False
