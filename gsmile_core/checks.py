@@ -84,10 +84,6 @@ def config_of(explanation: Explanation) -> ExplainConfig:
         raise ConfigError(f"the run's settings cannot be read back ({error})") from None
 
 
-def words_of(explanation: Explanation) -> list[str]:
-    return [f.text for f in explanation.features]
-
-
 def edited_prompt_of(explanation: Explanation, inputs: CheckInputs) -> str:
     return minimal_edit(explanation.prompt) if inputs.edited_prompt is None else inputs.edited_prompt
 
@@ -170,11 +166,11 @@ async def stability_check(
     validate_check("stability", explanation, inputs, config)
     started = time.perf_counter()
     edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache, refresh=refresh)
-    result = attribution_stability(words_of(explanation), explanation.attributions, words_of(edited),
+    result = attribution_stability(explanation.words, explanation.attributions, edited.words,
                                    edited.attributions, k=inputs.k, by=inputs.by)
     return StabilityCheck(
         edited_prompt=edited.prompt,
-        edited_words=tuple(words_of(edited)),
+        edited_words=edited.words,
         edited_scores=tuple(edited.attributions),
         result=result,
         cost=CheckCost(edited.model_calls, edited.cache_hits, time.perf_counter() - started),
@@ -220,7 +216,7 @@ async def consistency_check(
         raise ConfigError(f"repeats: must be at least 2, got {repeats}")
     started = time.perf_counter()
     runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh, on_event=on_event)
-    result = attribution_consistency([e.attributions for e in runs], words_of(runs[0]))
+    result = attribution_consistency([e.attributions for e in runs], runs[0].words)
     return ConsistencyCheck(
         prompt=runs[0].prompt,
         seeds=tuple(config.seed + r for r in range(repeats)),

@@ -216,6 +216,11 @@ class Explanation:
     extras: dict[str, Any] = field(default_factory=dict)
 
     # -- derived views -------------------------------------------------------------------------
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The prompt's words (the features' texts), in prompt order."""
+        return tuple(f.text for f in self.features)
+
     def ranked(self) -> list[tuple[Feature, float]]:
         """Features with their scores, most important first (ties keep prompt order)."""
         pairs = list(zip(self.features, self.attributions))

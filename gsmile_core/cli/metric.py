@@ -32,8 +32,9 @@ from ..metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
 from .engine_options import add_engine_options, open_cache
-from .experiment import ExperimentProgress
-from .explain import add_explain_options, backend_options, config_from_args, positive_int, read_prompt
+from .progress import ExperimentProgress
+from .argtypes import positive_int
+from .explain import add_explain_options, backend_options, config_from_args, read_prompt
 
 
 def load_explanation(path: str) -> Explanation:
@@ -133,7 +134,7 @@ def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns, notes: l
 def run_accuracy(args: argparse.Namespace) -> int:
     explanation = load_explanation(args.explanation)
     rule = SelectionRule(top_k=args.top_k, threshold=args.threshold)
-    words = [f.text for f in explanation.features]
+    words = explanation.words
     result = attribution_accuracy(explanation.attributions, labels_for(explanation.features, args.critical), rule, words)
     rows = [{"word": w, "score": s, "label": y, "predicted": p}
             for w, s, y, p in zip(words, result.scores, result.labels, result.predicted)]
@@ -160,7 +161,7 @@ def run_fidelity(args: argparse.Namespace) -> int:
 
 def run_stability(args: argparse.Namespace) -> int:
     a, b = load_explanation(args.first), load_explanation(args.second)
-    result = attribution_stability([f.text for f in a.features], a.attributions, [f.text for f in b.features],
+    result = attribution_stability(a.words, a.attributions, b.words,
                                    b.attributions, k=args.k, by=args.by)
     rows = [{"first": a.prompt, "second": b.prompt, "top_first": list(result.top_first),
              "top_second": list(result.top_second), "jaccard": result.jaccard, "k": result.k}]

@@ -249,10 +249,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
-def words_of(explanation: Explanation) -> list[str]:
-    return [f.text for f in explanation.features]
-
-
 def mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None

@@ -76,7 +76,7 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
             explanation = await ctx.explain(item.prompt, **sampler_settings(sampler, max_removed), bootstrap=0,
                                             input_distance="wmd", output_distance="wmd")
             first = first or explanation
-            words = [f.text for f in explanation.features]
+            words = list(explanation.words)
             labels = labels_for(explanation.features, item.critical)
             table = DistanceTable(explanation)
             for input_distance in distances:
@@ -104,11 +104,11 @@ async def run_defaults(ctx: ExperimentContext) -> ExperimentResult:
         probes.append(probe)
         loo, asked = await leave_one_out(probe)
         record("leave-one-out ablation", loo, labels_for(first.features, item.critical),
-               [f.text for f in first.features], asked + 1)
+               list(first.words), asked + 1)
         ctx.step()
         shapley, asked = await shapley_sampling(probe, budget, seed=ctx.config.seed)
         record("Shapley sampling", shapley, labels_for(first.features, item.critical),
-               [f.text for f in first.features], asked)
+               list(first.words), asked)
         ctx.step()
 
     def summary(key: str) -> dict[str, Any]:

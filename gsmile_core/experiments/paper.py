@@ -25,7 +25,7 @@ from ..peers import lime_scores, lime_weights
 from ..refit import DistanceTable, refit
 from ..surrogate import SURROGATES
 from ..types import Explanation
-from .base import ExperimentContext, ExperimentResult, experiment, mean, words_of
+from .base import ExperimentContext, ExperimentResult, experiment, mean
 
 MEANING_OF_LIFE = "What is the meaning of life?"
 FIDELITY_COLUMNS = tuple(SIX_FIGURES)
@@ -152,7 +152,7 @@ async def run_runtime(ctx: ExperimentContext) -> ExperimentResult:
     baylime = -np.asarray(bayes.coef_)
     baylime_seconds = time.perf_counter() - started
     ctx.step()
-    words = words_of(first)
+    words = first.words
 
     def top(scores: np.ndarray) -> list[str]:
         order = sorted(range(len(words)), key=lambda i: (-scores[i], i))[:3]
@@ -192,7 +192,7 @@ async def run_accuracy(ctx: ExperimentContext) -> ExperimentResult:
     for item in prompts:
         explanation = await ctx.explain(item.prompt)
         result = attribution_accuracy(explanation.attributions, labels_for(explanation.features, item.critical),
-                                      rule, words_of(explanation))
+                                      rule, explanation.words)
         results.append(result)
         per_prompt.append({"prompt": item.prompt, "critical": list(item.critical), "top_words": top_words(explanation, 3),
                            "acc": result.acc, "f1": result.f1, "auroc": result.auroc})
@@ -226,7 +226,7 @@ async def run_stability(ctx: ExperimentContext) -> ExperimentResult:
         ctx.step()
         after = await ctx.explain(minimal_edit(item.prompt, suffix))
         ctx.step()
-        result = attribution_stability(words_of(before), before.attributions, words_of(after), after.attributions, k=k)
+        result = attribution_stability(before.words, before.attributions, after.words, after.attributions, k=k)
         per_prompt.append({"prompt": item.prompt, "edited": after.prompt, "top_before": list(result.top_first),
                            "top_after": list(result.top_second), "jaccard": result.jaccard})
     rows = ({"model": model_name(ctx), "jaccard": mean([r["jaccard"] for r in per_prompt]), "k": k,
@@ -253,7 +253,7 @@ async def run_consistency(ctx: ExperimentContext) -> ExperimentResult:
         # Perturbation seeds change, the model's does not (paper Table 4: perturbation seeds).
         runs.append(await ctx.explain(prompt, seed=ctx.config.seed + r, generation_seed=ctx.config.generation_params().seed))
         ctx.step()
-    result = attribution_consistency([e.attributions for e in runs], words_of(runs[0]))
+    result = attribution_consistency([e.attributions for e in runs], runs[0].words)
     enumerated = all(e.extras.get("enumerated") for e in runs)
     per_word = [{"word": w, "mean": m, "variance": v, "std": s}
                 for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
