@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from .metrics.consistency import ConsistencyResult
 from .metrics.faithfulness import DeletionResult
 from .metrics.stability import StabilityResult
+from .types import json_safe
 
 CHECK_KINDS = ("stability", "consistency", "deletion")
 CHECK_TITLES = {
@@ -28,19 +29,8 @@ CHECK_TITLES = {
 }
 
 
-def _json_safe(value: Any) -> Any:
-    """Non-finite floats become None, recursively (tuples become lists)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def _restored(value: Any) -> Any:
-    """The inverse of `_json_safe` for numbers: None becomes NaN, recursively."""
+    """The inverse of `types.json_safe` for numbers: None becomes NaN, recursively."""
     if value is None:
         return math.nan
     if isinstance(value, dict):
@@ -72,7 +62,7 @@ class CheckCost:
 
 def _envelope(check: CheckResult, own: dict[str, Any]) -> dict[str, Any]:
     """A check's dict: its kind and time, its own fields, the metric's result and the cost."""
-    return _json_safe({"kind": check.kind, "created_at": check.created_at, **own,
+    return json_safe({"kind": check.kind, "created_at": check.created_at, **own,
                        "result": check.result.to_dict(), "cost": check.cost.to_dict()})
 
 

@@ -16,6 +16,18 @@ EXPLANATION_FORMAT = "gsmile.explanation"
 EXPLANATION_VERSION = 1
 
 
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity: non-finite floats become None, recursively through dicts,
+    lists and tuples (tuples become lists)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def _finite_or_none(value: float | None) -> float | None:
     """JSON has no NaN or infinity: undefined statistics are stored as null."""
     if value is None:

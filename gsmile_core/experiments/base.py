@@ -13,7 +13,6 @@ table shaped like the paper's.
 from __future__ import annotations
 
 import json
-import math
 import platform
 import sys
 import time
@@ -35,7 +34,7 @@ from ..metrics.tables import Column, csv_table, markdown_table
 from ..pipeline import explain
 from ..probe import OutputProbe
 from ..registry import Registry
-from ..types import Explanation
+from ..types import Explanation, json_safe
 
 RESULT_FORMAT = "gsmile.experiment"
 RESULT_VERSION = 1
@@ -213,7 +212,7 @@ def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
         raise ConfigError(f"cannot create {out_dir}: {error.strerror}") from None
     payloads = {
         f"{result.name}.json": json.dumps(
-            _finite(json.loads(json.dumps(result.to_dict(), default=_json_default))),
+            json_safe(json.loads(json.dumps(result.to_dict(), default=_json_default))),
             indent=2,
             ensure_ascii=False,
             allow_nan=False,
@@ -228,17 +227,6 @@ def write_outputs(result: ExperimentResult, out_dir: Path) -> list[Path]:
         write_text_atomic(path, text, ConfigError)
         written.append(path)
     return written
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: undefined numbers are stored as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _json_default(value: Any) -> Any:
