@@ -18,6 +18,7 @@ DEFAULT_MAX_WORDS = 300
 
 SURROGATE_NAMES = ("wls", "bayes", "lime")
 SAMPLER_NAMES = ("bernoulli", "uniform-count", "local")
+KERNEL_WIDTH_RULES = ("auto", "uniform")  # besides a positive number (stats.kernel_width_for)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class ExplainConfig:
         if not _finite(self.alpha) or not 0 < self.alpha < 1:
             raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha!r}")
         if isinstance(self.kernel_width, str):
-            if self.kernel_width not in ("auto", "uniform"):
+            if self.kernel_width not in KERNEL_WIDTH_RULES:
                 raise ConfigError(
                     f"--kernel-width must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}"
                 )

@@ -62,9 +62,6 @@ def gaussian_kernel(distances: np.ndarray, width: float) -> np.ndarray:
     return np.exp(-((distances / width) ** 2))
 
 
-KERNEL_RULES = ("auto", "uniform")
-
-
 def kernel_width_for(rule: float | str, distances: np.ndarray) -> float:
     """σ for a kernel-width setting: "auto" = median non-zero distance, "uniform" = ∞ (every
     perturbation weighs 1, the measured best on the labelled set, docs/defaults.md), or a number."""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gsmile_core.config import ExplainConfig
+from gsmile_core.config import KERNEL_WIDTH_RULES, ExplainConfig
 from gsmile_core.errors import ConfigError
 
 
@@ -42,10 +42,8 @@ def _float(text: str) -> float:
 
 
 def _kernel_width(text: str) -> float | str:
-    rule = text.strip().lower()
-    if rule in ("", "auto"):
-        return "auto"
-    return "uniform" if rule == "uniform" else _float(text)
+    rule = text.strip().lower() or "auto"
+    return rule if rule in KERNEL_WIDTH_RULES else _float(text)
 
 
 def _text(text: str) -> str:

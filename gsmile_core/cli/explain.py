@@ -15,7 +15,7 @@ from rich.console import Console
 from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
-from ..config import PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..config import KERNEL_WIDTH_RULES, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..distances import DISTANCES
 from ..embed import EMBEDDERS
 from ..errors import ConfigError
@@ -37,7 +37,7 @@ from .session_option import add_session_option, append_run, check_session_target
 
 
 def kernel_width(text: str) -> float | str:
-    return text if text in ("auto", "uniform") else number(text)
+    return text if text in KERNEL_WIDTH_RULES else number(text)
 
 
 def add_explain_options(parser: argparse.ArgumentParser) -> None:
