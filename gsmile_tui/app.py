@@ -132,26 +132,25 @@ class GsmileApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def _switch_to(self, screen_type: type, factory) -> None:
-        """Show a full screen once (pop back to main first, so screens never pile up)."""
-        if isinstance(self.screen, screen_type):
-            return
+    def _back_to_main(self) -> bool:
+        """Close every full screen above the main one; False (and a warning) when a comparison
+        is running on one of them, whose results would go to a closed screen."""
         if self.runner.running and self.runner.target in self.screen_stack[2:]:
-            # its results would go to a closed screen: finish or cancel first
             self.notify("a comparison is running: wait for it or press escape to cancel", severity="warning")
-            return
+            return False
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.push_screen(factory())
+        return True
+
+    def _switch_to(self, screen_type: type, factory) -> None:
+        """Show a full screen once (pop back to main first, so screens never pile up)."""
+        if not isinstance(self.screen, screen_type) and self._back_to_main():
+            self.push_screen(factory())
 
     def action_checks(self) -> None:
         """The main screen's Checks tab (back from any full screen first)."""
-        if self.runner.running and self.runner.target in self.screen_stack[2:]:
-            self.notify("a comparison is running: wait for it or press escape to cancel", severity="warning")
-            return
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.main_screen.action_tab("tab-checks")
+        if self._back_to_main():
+            self.main_screen.action_tab("tab-checks")
 
     def action_compare(self) -> None:
         from .screens.compare import CompareScreen

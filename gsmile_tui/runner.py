@@ -108,6 +108,7 @@ class Runner:
         self.backend_factory = backend_factory
         self.worker: Worker | None = None
         self.target: MessagePump | None = None  # who receives this run's messages
+        self.check: CheckRequest | None = None  # the check being run (None for an explanation)
         self.answers = 0
         self.finished: list[Explanation] = []
 
@@ -119,7 +120,9 @@ class Runner:
         return self._start(lambda: self._run(request, target), f"explain:{request.label}", target)
 
     def start_check(self, request: CheckRequest, target: MessagePump) -> Worker:
-        return self._start(lambda: self._check(request, target), f"check:{request.kind}:{request.run_id}", target)
+        worker = self._start(lambda: self._check(request, target), f"check:{request.kind}:{request.run_id}", target)
+        self.check = request
+        return worker
 
     def _start(self, work: Callable[[], Coroutine], name: str, target: MessagePump) -> Worker:
         if self.running:
@@ -127,6 +130,7 @@ class Runner:
         self.answers = 0
         self.finished = []
         self.target = target
+        self.check = None
         self.worker = self.app.run_worker(work(), name=name, group="explain", exclusive=True, exit_on_error=False)
         return self.worker
 

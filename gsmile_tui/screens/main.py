@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
 
-from gsmile_core.checks import CallPlan, CheckInputs, config_of
+from gsmile_core.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.render_terminal import run_summary
@@ -336,10 +336,10 @@ class MainScreen(Screen):
 
     def on_run_progress(self, message: RunProgress) -> None:
         self.log_widget.progress(message.stage, message.done, message.total)
-        worker = self.app.runner.worker
-        if worker is not None and worker.name.startswith("check:") and self.app.runner.running:
-            _, kind, run_id = worker.name.split(":", 2)
-            if message.stage == "repeat":  # a consistency check: which of its R explanations
+        check = self.app.runner.check
+        if check is not None and self.app.runner.running:
+            kind, run_id = check.kind, check.run_id
+            if message.stage == REPEAT_STAGE:  # a consistency check: which of its R explanations
                 self._repeat = (min(message.done + 1, message.total), message.total)
                 return
             if run_id == self.shown_run_id:  # the progress of a check of the run on screen
