@@ -20,12 +20,8 @@ def _cost(check: CheckResult) -> str:
     return f"{c.model_calls} model calls, {c.cache_hits} cache hits, {c.seconds:.1f} s, made {check.created_at or 'at an unknown time'}"
 
 
-def _stability_rows(check: StabilityCheck) -> list[tuple[str, str, str]]:
-    r = check.result
-    return [
-        (str(i + 1), r.top_first[i] if i < len(r.top_first) else "", r.top_second[i] if i < len(r.top_second) else "")
-        for i in range(max(len(r.top_first), len(r.top_second)))
-    ]
+def _rank_rows(check: StabilityCheck) -> list[tuple[str, str, str]]:
+    return [(str(rank), first, second) for rank, first, second in check.result.side_by_side()]
 
 
 def _stability_note(check: StabilityCheck) -> str:
@@ -83,7 +79,7 @@ def checks_html(checks: Sequence[CheckResult], heading_level: int = 3, anchor: s
             parts.append(f'<p class="meta">{esc(_stability_note(check))}</p>')
             parts.append(f'<p>Edited prompt:</p><div class="text">{esc(check.edited_prompt)}</div>')
             parts.append(_table(["rank", "top words: prompt", "top words: edited prompt"],
-                                [[("n", esc(a)), ("", esc(b)), ("", esc(c))] for a, b, c in _stability_rows(check)]))
+                                [[("n", esc(a)), ("", esc(b)), ("", esc(c))] for a, b, c in _rank_rows(check)]))
             parts.append(f'<p class="meta">Shared: {esc(", ".join(check.result.shared) or "none")}.</p>')
         elif isinstance(check, ConsistencyCheck):
             r = check.result
@@ -114,7 +110,7 @@ def checks_markdown(checks: Sequence[CheckResult], level: int = 3) -> str:
             part.append(md(_stability_note(check)))
             part.append(f"Edited prompt: {md(check.edited_prompt)}")
             part.append(_md_table(["rank", "top words: prompt", "top words: edited prompt"],
-                                  ([a, md(b), md(c)] for a, b, c in _stability_rows(check))))
+                                  ([a, md(b), md(c)] for a, b, c in _rank_rows(check))))
             part.append(f"Shared: {md(', '.join(check.result.shared) or 'none')}.")
         elif isinstance(check, ConsistencyCheck):
             r = check.result

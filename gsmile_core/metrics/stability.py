@@ -76,6 +76,12 @@ class StabilityResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def side_by_side(self) -> list[tuple[int, str, str]]:
+        """(rank, top word of the prompt, top word of the edited prompt), "" where a list is shorter."""
+        first, second = self.top_first, self.top_second
+        return [(i + 1, first[i] if i < len(first) else "", second[i] if i < len(second) else "")
+                for i in range(max(len(first), len(second)))]
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StabilityResult:
         return cls(

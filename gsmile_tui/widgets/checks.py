@@ -233,12 +233,8 @@ class StabilitySection(CheckSection):
             f"edited prompt: {one_line(check.edited_prompt, 200)}\n{spent_line(check)}"
         )
         table.add_columns("rank", "top words: prompt", "top words: edited prompt")
-        for rank in range(max(len(r.top_first), len(r.top_second))):
-            cells = [r.top_first, r.top_second]
-            table.add_row(
-                Text(str(rank + 1), justify="right"),
-                *(Text(one_line(words[rank], 30) if rank < len(words) else "") for words in cells),
-            )
+        for rank, first, second in r.side_by_side():
+            table.add_row(Text(str(rank), justify="right"), Text(one_line(first, 30)), Text(one_line(second, 30)))
 
 
 class OneNumberSection(CheckSection):

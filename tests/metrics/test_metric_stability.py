@@ -65,3 +65,10 @@ def test_empty_sets_and_bad_input():
         attribution_stability(["a"], [1.0], ["a"], [1.0], k=0)
     with pytest.raises(ConfigError):
         attribution_stability(["a", "b"], [1.0], ["a"], [1.0])
+
+
+def test_side_by_side_pads_the_shorter_top_list():
+    from gsmile_core.metrics.stability import StabilityResult
+
+    result = StabilityResult(0.5, 3, "abs", ("sky", "blue", "why"), ("sky", "blue"), ("sky", "blue"))
+    assert result.side_by_side() == [(1, "sky", "sky"), (2, "blue", "blue"), (3, "why", "")]
