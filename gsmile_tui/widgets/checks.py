@@ -38,7 +38,7 @@ from gsmile_core.session import Run
 from ..forms import parse_whole_number
 from .tables import number
 
-Planner = Callable[[str, str, CheckInputs], CallPlan]  # (kind, run id, inputs) -> calls
+Planner = Callable[[str, str, CheckInputs], CallPlan]  # (kind, run id, inputs) -> calls; ConfigError naming the field
 Validator = Callable[[str, str, CheckInputs], None]  # raises ConfigError naming the field
 
 INTRO = ("Checks of the run shown on the Heatmap tab, with its model and settings: enter in a field, "
@@ -141,13 +141,17 @@ class CheckSection(Vertical):
         return self.query(Input).first()
 
     def refresh_plan(self) -> None:
-        inputs = self.inputs()
-        if inputs is None or self.planner is None:
+        """The cost line for the typed inputs; the planner validates them (the core's
+        `plan_check`), so a bad field shows its message from this one call."""
+        if self.checked_run is None or self.planner is None:
             return
         try:
-            self._label("plan").update(cost_line(self.planner(self.kind, self.checked_run.id, inputs)))
+            plan = self.planner(self.kind, self.checked_run.id, self.read_inputs())
         except GsmileError as error:
             self.show_error(one_line(str(error)))
+            return
+        self.show_error("")
+        self._label("plan").update(cost_line(plan))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
