@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from . import paths
 from .errors import ResourceError
 from .types import Generation, GenerationParams
 
@@ -31,13 +32,8 @@ SCHEMA_VERSION = 1
 
 
 def default_cache_dir() -> Path:
-    """$GSMILE_CACHE_DIR, else $XDG_CACHE_HOME/gsmile, else ~/.cache/gsmile."""
-    explicit = os.environ.get("GSMILE_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "gsmile"
+    """$GSMILE_CACHE_DIR, else $XDG_CACHE_HOME/gsmile, else ~/.cache/gsmile (see `paths`)."""
+    return paths.cache_dir()
 
 
 @dataclass(frozen=True)

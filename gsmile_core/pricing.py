@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import paths
 from .errors import ConfigError
 
 CHAT_OVERHEAD_TOKENS = 4  # role markers and separators per message
@@ -37,12 +37,7 @@ class Price:
 
 
 def user_price_file() -> Path:
-    explicit = os.environ.get("GSMILE_PRICES")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
-    return base / "gsmile" / "prices.json"
+    return paths.price_file()
 
 
 def _parse_table(data: Any, origin: str) -> dict[str, dict[str, Price]]:

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import paths
 from .atomic import write_text_atomic
 from .check_results import CheckResult, check_from_dict
 from .errors import GsmileError
@@ -373,13 +374,8 @@ def migrate(
 
 
 def default_sessions_dir() -> Path:
-    """Where sessions live: $GSMILE_SESSIONS_DIR, else $XDG_DATA_HOME/gsmile/sessions, else
-    ~/.local/share/gsmile/sessions."""
-    override = os.environ.get("GSMILE_SESSIONS_DIR")
-    if override:
-        return Path(override).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home).expanduser() / "gsmile" / "sessions"
+    """Where sessions live (see `paths.sessions_dir`)."""
+    return paths.sessions_dir()
 
 
 def _slug(text: str, limit: int = 40) -> str:
