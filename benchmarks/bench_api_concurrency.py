@@ -28,7 +28,7 @@ from fakes import FakeProviderServer  # noqa: E402
 from gsmile_core.backends import create_backend  # noqa: E402
 from gsmile_core.cache import ResponseCache  # noqa: E402
 from gsmile_core.config import ExplainConfig  # noqa: E402
-from gsmile_core.embed import get_embedder  # noqa: E402
+from gsmile_core.method.embed import get_embedder  # noqa: E402
 from gsmile_core.pipeline import explain  # noqa: E402
 
 PROMPT = "Could you please tell me what the doctor said about the ocean and the weather today?"

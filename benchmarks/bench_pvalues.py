@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gsmile_core.embed import get_embedder  # noqa: E402
+from gsmile_core.method.embed import get_embedder  # noqa: E402
 from gsmile_core.pipeline import _stable_seed  # noqa: E402
-from gsmile_core.stats import permutation_test  # noqa: E402
+from gsmile_core.method.stats import permutation_test  # noqa: E402
 
 
 def _reference(job):

@@ -49,7 +49,7 @@ class ExplainConfig:
     alpha: float = 0.05
     drop_insignificant: bool = False
     exact_pvalues: bool = False
-    # Per-word bootstrap intervals over perturbations (gsmile_core.uncertainty); 0 = off.
+    # Per-word bootstrap intervals over perturbations (gsmile_core.method.uncertainty); 0 = off.
     ci_resamples: int = 200
     embedder: str = "glove"
     input_distance: str = "wmd"
@@ -158,8 +158,8 @@ def _check_engine(config: ExplainConfig) -> None:
 def _check_parts(config: ExplainConfig) -> None:
     """Distances and embedders are looked up in their registries (imported here, not at module
     load, so reading a config does not load POT or scipy)."""
-    from .distances import DISTANCES
-    from .embed import EMBEDDERS
+    from .method.distances import DISTANCES
+    from .method.embed import EMBEDDERS
 
     for option, name in (("input-distance", config.input_distance), ("output-distance", config.output_distance)):
         if name not in DISTANCES:

@@ -21,7 +21,7 @@ from .calls import CallJob, job_key
 from .config import ExplainConfig
 from .errors import ConfigError
 from .pipeline import plan_perturbations, prepare_prompt
-from .providers import PROVIDERS, resolve_base_url
+from .backends.providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
 from .types import GenerationParams

@@ -27,17 +27,17 @@ from .cache import ResponseCache
 from .sampling import engine_for, generate_answers
 from .config import ExplainConfig
 from .cpu import available_cores
-from .distances import DISTANCES
-from .embed import get_embedder
+from .method.distances import DISTANCES
+from .method.embed import get_embedder
 from .errors import ConfigError
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
-from .fitting import fit_perturbations
-from .perturb import make_masks
+from .method.fitting import fit_perturbations
+from .method.perturb import make_masks
 from .sanitize import strip_unsafe
-from .segment import apply_mask, split_words
-from .stats import mc_standard_error, permutation_test
+from .method.segment import apply_mask, split_words
+from .method.stats import mc_standard_error, permutation_test
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
-from .uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
+from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
 
 def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:

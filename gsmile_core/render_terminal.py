@@ -13,9 +13,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .shapley import SHAPLEY_KEY, ShapleyValues
+from .evaluation.shapley import SHAPLEY_KEY, ShapleyValues
 from .types import Explanation
-from .uncertainty import intervals_of
+from .method.uncertainty import intervals_of
 
 LEGEND = (
     "score = -θ (minus the surrogate coefficient). Positive (red): keeping the word holds the "

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .compare import Comparison, compare
+from .evaluation.compare import Comparison, compare
 from .sanitize import one_line, strip_unsafe
 from .session import Run, Session, session_json, write_atomic
 from .types import Explanation
-from .word_support import support_rule, word_support
+from .method.word_support import support_rule, word_support
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 FORMATS = ("html", "markdown", "json", "svg")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .check_results import CHECK_TITLES, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
+from .evaluation.check_results import CHECK_TITLES, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
 from .report import _md_table, _table, esc, md, number
 
 

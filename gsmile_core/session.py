@@ -34,7 +34,7 @@ from typing import Any
 
 from . import paths
 from .atomic import write_text_atomic
-from .check_results import CheckResult, check_from_dict
+from .evaluation.check_results import CheckResult, check_from_dict
 from .errors import GsmileError
 from .types import EXPLANATION_FORMAT, Explanation
 

@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from gsmile_core.backends import create_backend
-from gsmile_core.check_results import CheckResult
+from gsmile_core.evaluation.check_results import CheckResult
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.session import Session, SessionError, default_sessions_dir, new_session_path, save_session

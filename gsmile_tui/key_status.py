@@ -1,7 +1,7 @@
 """Where each provider's API key would come from, for the credentials screen.
 
 The order is the app's: a key entered for this session only (passed to the backend explicitly)
-→ the provider's environment variable → the system keyring (`gsmile_core.secrets`). Only masked
+→ the provider's environment variable → the system keyring (`gsmile_core.backends.secrets`). Only masked
 keys leave this module; a key is held in a `Secret` (masked repr) and never in a plain variable.
 Blocking (keyring access can wait on D-Bus): call from a worker thread.
 """
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.providers import PROVIDERS, resolve_base_url
-from gsmile_core.secrets import KeyringStatus, Secret, keyring_status, locate_key
+from gsmile_core.backends.providers import PROVIDERS, resolve_base_url
+from gsmile_core.backends.secrets import KeyringStatus, Secret, keyring_status, locate_key
 
 
 @dataclass(frozen=True)

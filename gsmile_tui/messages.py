@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from gsmile_core.check_results import CheckResult
+from gsmile_core.evaluation.check_results import CheckResult
 from gsmile_core.types import Explanation
 
 

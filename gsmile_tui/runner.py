@@ -1,5 +1,5 @@
 """The one place the app asks a model: explanations (`gsmile_core.pipeline.explain`) and trust
-checks (`gsmile_core.checks.run_check`), each in a Textual worker.
+checks (`gsmile_core.evaluation.checks.run_check`), each in a Textual worker.
 
 Screens hand the runner a `RunRequest` or a `CheckRequest` and receive messages (`messages.py`);
 they never touch the pipeline or a backend. The work is an async worker on the app's event loop
@@ -20,8 +20,8 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker
 
 from gsmile_core.backends import Backend, create_backend
-from gsmile_core.check_results import CheckResult
-from gsmile_core.checks import CallPlan, CheckInputs, config_of, plan_check, run_check, validate_check
+from gsmile_core.evaluation.check_results import CheckResult
+from gsmile_core.evaluation.checks import CallPlan, CheckInputs, config_of, plan_check, run_check, validate_check
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import GsmileError
 from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone

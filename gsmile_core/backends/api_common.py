@@ -13,9 +13,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import BackendError, ConfigError
-from ..providers import provider as provider_info
-from ..providers import resolve_base_url
-from ..secrets import ResolvedKey, Secret, resolve_key
+from .providers import provider as provider_info
+from .providers import resolve_base_url
+from .secrets import ResolvedKey, Secret, resolve_key
 from ..types import Generation, GenerationParams
 from .api_errors import classify, parse_retry_after
 

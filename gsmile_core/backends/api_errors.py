@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import BackendError
-from ..secrets import Secret, scrub
+from .secrets import Secret, scrub
 
 _CONTEXT_WORDS = ("context length", "context_length", "maximum context", "too many tokens", "prompt is too long")
 

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from ..backends import create_backend
 from ..errors import ConfigError
-from ..experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
+from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
 from .argtypes import non_negative_int, number, positive_int
 from .explain import add_explain_options, backend_options, config_from_args

@@ -16,12 +16,12 @@ from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
 from ..config import KERNEL_WIDTH_RULES, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
-from ..distances import DISTANCES
-from ..embed import EMBEDDERS
+from ..method.distances import DISTANCES
+from ..method.embed import EMBEDDERS
 from ..errors import ConfigError
 from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain
-from ..shapley import MAX_SHAPLEY_WORDS, SHAPLEY_KEY, exact_shapley
+from ..evaluation.shapley import MAX_SHAPLEY_WORDS, SHAPLEY_KEY, exact_shapley
 from ..render_terminal import full_report
 from .argtypes import non_negative_int, number, positive_int
 from .engine_options import (

@@ -19,8 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ConfigError
-from ..providers import PROVIDERS, resolve_base_url
-from ..secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
+from ..backends.providers import PROVIDERS, resolve_base_url
+from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -19,16 +19,16 @@ from rich.console import Console
 
 from ..backends import create_backend
 from ..cache import ResponseCache
-from ..checks import REPEAT_STAGE, consistency_check, deletion_check
+from ..evaluation.checks import REPEAT_STAGE, consistency_check, deletion_check
 from ..config import ExplainConfig
 from ..errors import ConfigError
 from ..events import Notice, StageStarted, StepDone
 from ..memo import MemoBackend
-from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
-from ..metrics.faithfulness import pearson_faithfulness
-from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
-from ..metrics.stability import attribution_stability
-from ..metrics.tables import csv_table, markdown_table
+from ..evaluation.metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
+from ..evaluation.metrics.faithfulness import pearson_faithfulness
+from ..evaluation.metrics.fidelity import SIX_FIGURES, fidelity_rows
+from ..evaluation.metrics.stability import attribution_stability
+from ..evaluation.metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
 from .engine_options import add_engine_options, open_cache

@@ -1,8 +1,8 @@
 """Compare 2-3 prompts side by side: heatmaps, per-word score deltas, top-k Jaccard.
 
 The fairness check of the paper (neutral / from men's perspective / from women's perspective)
-is one key press (ctrl+f) from `gsmile_core.compare.fairness_variants`. The alignment, deltas
-and Jaccard are `gsmile_core.compare.compare`; the runs go through the app's runner and are kept
+is one key press (ctrl+f) from `gsmile_core.evaluation.compare.fairness_variants`. The alignment, deltas
+and Jaccard are `gsmile_core.evaluation.compare.compare`; the runs go through the app's runner and are kept
 in the session as one compare group.
 """
 
@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 
-from gsmile_core.compare import DEFAULT_TOP_K, Comparison, compare, fairness_variants
+from gsmile_core.evaluation.compare import DEFAULT_TOP_K, Comparison, compare, fairness_variants
 from gsmile_core.errors import ConfigError
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from gsmile_core.errors import ConfigError
 from gsmile_core.sanitize import one_line
-from gsmile_core.secrets import KeyringStatus, Secret, keyring_delete, keyring_set, keyring_status
+from gsmile_core.backends.secrets import KeyringStatus, Secret, keyring_delete, keyring_set, keyring_status
 
 from ..key_status import KeyRow, key_rows, keyring_sentence
 from ..widgets.secret_input import SecretInput

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
 
-from gsmile_core.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
+from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.render_terminal import run_summary

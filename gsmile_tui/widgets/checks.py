@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label
 
-from gsmile_core.check_results import (
+from gsmile_core.evaluation.check_results import (
     CHECK_TITLES,
     CheckResult,
     ConsistencyCheck,
@@ -29,9 +29,9 @@ from gsmile_core.check_results import (
     StabilityCheck,
     latest,
 )
-from gsmile_core.checks import DEFAULT_RANDOM_ORDERS, DEFAULT_REPEATS, DEFAULT_TOP_K, CallPlan, CheckInputs
+from gsmile_core.evaluation.checks import DEFAULT_RANDOM_ORDERS, DEFAULT_REPEATS, DEFAULT_TOP_K, CallPlan, CheckInputs
 from gsmile_core.errors import GsmileError
-from gsmile_core.metrics.stability import minimal_edit
+from gsmile_core.evaluation.metrics.stability import minimal_edit
 from gsmile_core.sanitize import one_line
 from gsmile_core.session import Run
 

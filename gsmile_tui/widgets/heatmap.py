@@ -1,7 +1,7 @@
 """The token heatmap: the prompt with every word on its importance colour, keyboard-selectable.
 
 Colours come from the theme's `heat-*` variables (`palette.py`) and are recomputed when the
-theme changes. Words the data do not support (`gsmile_core.word_support`) are drawn underlined
+theme changes. Words the data do not support (`gsmile_core.method.word_support`) are drawn underlined
 and italic. The selected word is reversed; selecting posts `TokenHeatmap.WordSelected`.
 """
 
@@ -15,7 +15,7 @@ from textual.style import Style
 from textual.widget import Widget
 
 from gsmile_core.types import Explanation
-from gsmile_core.word_support import WordSupport, word_support
+from gsmile_core.method.word_support import WordSupport, word_support
 
 from ..palette import HeatPalette
 

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.style import Style
 from textual.widget import Widget
 
-from gsmile_core.word_support import support_rule
+from gsmile_core.method.word_support import support_rule
 
 from ..palette import HeatPalette
 
@@ -25,7 +25,7 @@ class HeatLegend(Widget):
         self.rule = ""
 
     def show(self, explanation) -> None:
-        """Say which significance rule applies to this run (`gsmile_core.word_support`)."""
+        """Say which significance rule applies to this run (`gsmile_core.method.word_support`)."""
         self.rule = "" if explanation is None else support_rule(explanation)
         self.tooltip = self.rule or None
 

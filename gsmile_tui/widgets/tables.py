@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation, PerturbationResult
-from gsmile_core.word_support import word_support
+from gsmile_core.method.word_support import word_support
 
 FIDELITY_COLUMNS = (
     ("WMSE", "wmse"),

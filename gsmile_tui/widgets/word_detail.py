@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation
-from gsmile_core.word_support import WordSupport
+from gsmile_core.method.word_support import WordSupport
 
 SHOWN = 8
 

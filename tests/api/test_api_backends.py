@@ -197,7 +197,7 @@ async def test_concurrent_calls_share_one_client(provider_server):
     ("together", "TOGETHER_BASE_URL", "url"),
 ])
 async def test_base_url_from_the_environment_is_the_one_shown_and_used(provider_server, monkeypatch, name, env, root):
-    from gsmile_core.providers import resolve_base_url
+    from gsmile_core.backends.providers import resolve_base_url
 
     monkeypatch.setenv(env, getattr(provider_server, root))
     backend = create_backend(name, api_key=KEY, timeout=5)

@@ -18,7 +18,7 @@ from test_explain_api import PROMPT, gsmile
 
 from gsmile_core.backends import create_backend
 from gsmile_core.errors import BackendError
-from gsmile_core.secrets import Secret
+from gsmile_core.backends.secrets import Secret
 from gsmile_core.types import GenerationParams
 
 CANARY = "sk-CANARY-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"

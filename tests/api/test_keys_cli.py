@@ -16,7 +16,7 @@ import pytest
 from fakes.keyrings import MemoryKeyring
 
 from gsmile_core.cli import main
-from gsmile_core.secrets import SERVICE
+from gsmile_core.backends.secrets import SERVICE
 
 VALUE = "sk-proj-KEYSCLI0123456789abcdefc3d4"
 REPO = Path(__file__).resolve().parents[2]

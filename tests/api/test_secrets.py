@@ -17,7 +17,7 @@ import pytest
 from fakes.keyrings import ForgetfulKeyring, MemoryKeyring, PlaintextFileKeyring
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.secrets import (
+from gsmile_core.backends.secrets import (
     SERVICE,
     Secret,
     keyring_delete,

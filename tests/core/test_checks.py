@@ -1,4 +1,4 @@
-"""The trust checks of one explanation (`gsmile_core.checks`) on the deterministic fake backend:
+"""The trust checks of one explanation (`gsmile_core.evaluation.checks`) on the deterministic fake backend:
 each equals the metric computed by hand from explanations made independently, counts its calls
 before running exactly, survives JSON, and refuses bad inputs with a message naming the field."""
 
@@ -10,8 +10,8 @@ import pytest
 
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.cache import ResponseCache
-from gsmile_core.check_results import ConsistencyCheck, DeletionCheck, StabilityCheck, check_from_dict
-from gsmile_core.checks import (
+from gsmile_core.evaluation.check_results import ConsistencyCheck, DeletionCheck, StabilityCheck, check_from_dict
+from gsmile_core.evaluation.checks import (
     CheckInputs,
     config_of,
     consistency_check,
@@ -24,11 +24,11 @@ from gsmile_core.checks import (
 from gsmile_core.config import ExplainConfig
 from gsmile_core.dryrun import static_identity
 from gsmile_core.errors import ConfigError
-from gsmile_core.metrics.consistency import attribution_consistency
-from gsmile_core.metrics.faithfulness import deletion_test
-from gsmile_core.metrics.stability import attribution_stability, minimal_edit
+from gsmile_core.evaluation.metrics.consistency import attribution_consistency
+from gsmile_core.evaluation.metrics.faithfulness import deletion_test
+from gsmile_core.evaluation.metrics.stability import attribution_stability, minimal_edit
 from gsmile_core.pipeline import explain
-from gsmile_core.probe import OutputProbe
+from gsmile_core.evaluation.probe import OutputProbe
 
 PROMPT = "Could you tell me what the doctor said about life"
 CONFIG = ExplainConfig(perturbations=12, bootstrap=0, seed=3)
@@ -112,8 +112,8 @@ async def test_results_survive_json(explanation):
 
 
 def test_undefined_numbers_are_stored_as_null_and_read_back_as_nan():
-    from gsmile_core.check_results import CheckCost
-    from gsmile_core.metrics.stability import StabilityResult
+    from gsmile_core.evaluation.check_results import CheckCost
+    from gsmile_core.evaluation.metrics.stability import StabilityResult
 
     check = StabilityCheck("a b", ("a", "b"), (float("nan"), 1.0),
                            StabilityResult(1.0, 1, "abs", ("a",), ("a",), ("a",)), CheckCost(), "")

@@ -9,10 +9,10 @@ import pytest
 from sklearn.metrics import jaccard_score
 
 from gsmile_core.backends import create_backend
-from gsmile_core.compare import compare, fairness_variants, jaccard_index, normalise_word, top_words
+from gsmile_core.evaluation.compare import compare, fairness_variants, jaccard_index, normalise_word, top_words
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import explain_sync
-from gsmile_core.segment import split_words
+from gsmile_core.method.segment import split_words
 
 
 def fixed(prompt: str, scores: list[float]):

@@ -7,10 +7,10 @@ import pytest
 from scipy import stats
 
 from gsmile_core.config import ExplainConfig
-from gsmile_core.distances import DISTANCES, cloud_size, mean_vector_cosine, normalised_wmd, wasserstein_p
-from gsmile_core.embed import EmbeddedText
+from gsmile_core.method.distances import DISTANCES, cloud_size, mean_vector_cosine, normalised_wmd, wasserstein_p
+from gsmile_core.method.embed import EmbeddedText
 from gsmile_core.errors import ConfigError
-from gsmile_core.sliced_distances import (
+from gsmile_core.method.sliced_distances import (
     PROJECTIONS,
     anderson_darling_distance,
     cramer_von_mises_columns,

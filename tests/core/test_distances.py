@@ -6,8 +6,8 @@ import numpy as np
 import ot
 import pytest
 
-from gsmile_core.distances import wasserstein_p, wmd
-from gsmile_core.embed import get_embedder, glove_keyed_vectors, normalise_tokens
+from gsmile_core.method.distances import wasserstein_p, wmd
+from gsmile_core.method.embed import get_embedder, glove_keyed_vectors, normalise_tokens
 
 
 @pytest.fixture(scope="module")

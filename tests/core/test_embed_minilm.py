@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from gsmile_core.config import ExplainConfig
-from gsmile_core.distances import DISTANCES
-from gsmile_core.embed import EMBEDDERS, get_embedder
-from gsmile_core.embed_minilm import DIMENSION, load_minilm
+from gsmile_core.method.distances import DISTANCES
+from gsmile_core.method.embed import EMBEDDERS, get_embedder
+from gsmile_core.method.embed_minilm import DIMENSION, load_minilm
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import numpy as np
 import ot
 import pytest
 
-from gsmile_core.distances import ground_cost
-from gsmile_core.stats import feasible_plan_costs, permutation_test
+from gsmile_core.method.distances import ground_cost
+from gsmile_core.method.stats import feasible_plan_costs, permutation_test
 
 
 def _problems(seed, count=40):
@@ -105,7 +105,7 @@ def test_float32_bounds_decide_exactly_at_near_ties(seed):
     """Where a bound equals the optimum (twins: every point's nearest neighbour is its twin, so
     the relaxed bound is tight) and the threshold is a few float32 ulps away from it, rounding
     could flip a decision; the count must still equal the exact float64 one."""
-    from gsmile_core.stats import _count_exceedances
+    from gsmile_core.method.stats import _count_exceedances
 
     rng = np.random.default_rng(seed)
     n = 12

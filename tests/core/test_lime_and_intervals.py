@@ -9,9 +9,9 @@ from sklearn.metrics.pairwise import cosine_distances
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import explain
-from gsmile_core.surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_distances, lime_weights
+from gsmile_core.method.surrogate import LIME_KERNEL_WIDTH, fit_surrogate, lime_distances, lime_weights
 from gsmile_core.types import Explanation
-from gsmile_core.uncertainty import WordIntervals, bootstrap_intervals, intervals_of
+from gsmile_core.method.uncertainty import WordIntervals, bootstrap_intervals, intervals_of
 
 
 @pytest.fixture

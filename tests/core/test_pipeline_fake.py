@@ -11,7 +11,7 @@ from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError
 from gsmile_core.events import Finished, GenerationReceived, StageStarted
 from gsmile_core.pipeline import explain_sync
-from gsmile_core.segment import apply_mask
+from gsmile_core.method.segment import apply_mask
 from gsmile_core.types import Explanation
 
 PROMPT = "Could you please tell me what the doctor said about the ocean today"

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.perturb import make_masks
-from gsmile_core.segment import apply_mask, split_words
+from gsmile_core.method.perturb import make_masks
+from gsmile_core.method.segment import apply_mask, split_words
 
 
 def test_words_have_offsets_and_keep_punctuation():

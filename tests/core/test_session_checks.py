@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.checks import CheckInputs, run_check
+from gsmile_core.evaluation.checks import CheckInputs, run_check
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import explain
 from gsmile_core.session import SESSION_VERSION, Session, SessionError, load_session, save_session

@@ -9,12 +9,12 @@ import pytest
 
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
-from gsmile_core.distances import DISTANCES
-from gsmile_core.embed import get_embedder
+from gsmile_core.method.distances import DISTANCES
+from gsmile_core.method.embed import get_embedder
 from gsmile_core.errors import ConfigError
 from gsmile_core.pipeline import explain
-from gsmile_core.segment import apply_mask
-from gsmile_core.shapley import bits_to_mask, exact_shapley, mask_to_bits, missing_masks, shapley_from_table
+from gsmile_core.method.segment import apply_mask
+from gsmile_core.evaluation.shapley import bits_to_mask, exact_shapley, mask_to_bits, missing_masks, shapley_from_table
 
 
 def brute_force(d, v):

@@ -4,8 +4,8 @@ import numpy as np
 import ot
 import pytest
 
-from gsmile_core.distances import ground_cost
-from gsmile_core.stats import (
+from gsmile_core.method.distances import ground_cost
+from gsmile_core.method.stats import (
     auto_kernel_width,
     effective_sample_size,
     gaussian_kernel,

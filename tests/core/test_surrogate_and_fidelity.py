@@ -5,8 +5,8 @@ import pytest
 from sklearn.linear_model import BayesianRidge, LinearRegression
 from sklearn.metrics import r2_score
 
-from gsmile_core.fidelity import fidelity
-from gsmile_core.surrogate import fit_surrogate
+from gsmile_core.method.fidelity import fidelity
+from gsmile_core.method.surrogate import fit_surrogate
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from gsmile_core.cache import ResponseCache
 from gsmile_core.cli import main
 from gsmile_core.config import ExplainConfig
 from gsmile_core.events import StageStarted, StepDone
-from gsmile_core.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
+from gsmile_core.evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 
 SMALL = {"prompts": 2, "repeats": 3, "counts": (8, 16)}
 PAPER_NAMES = {"perturbations", "distances", "runtime", "accuracy", "stability", "consistency", "fairness", "opro"}
@@ -129,7 +129,7 @@ def test_cli_errors_are_one_line(argv, message, capsys):
 def test_stability_and_deletion_on_the_local_model(tmp_path):
     """Once on the real bundled model: small, but every part real (answers, distances, curves)."""
     from gsmile_core.backends import create_backend
-    from gsmile_core.metrics.faithfulness import deletion_test
+    from gsmile_core.evaluation.metrics.faithfulness import deletion_test
 
     backend = create_backend("local")
     ctx = ExperimentContext(backend, ExplainConfig(perturbations=8, bootstrap=0, max_tokens=24), {"prompts": 1})
@@ -148,7 +148,7 @@ def test_stability_and_deletion_on_the_local_model(tmp_path):
 
 
 def test_undefined_numbers_are_written_as_null(tmp_path):
-    from gsmile_core.experiments.base import ExperimentResult
+    from gsmile_core.evaluation.experiments.base import ExperimentResult
 
     result = ExperimentResult("x", "X", (("a", "A"),), ({"a": float("nan")}, {"a": float("inf")}, {"a": 1.5}))
     write_outputs(result, tmp_path)

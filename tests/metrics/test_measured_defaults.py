@@ -13,7 +13,7 @@ from gsmile_core.cli.explain import kernel_width
 from gsmile_core.config import ExplainConfig, preset_config
 from gsmile_core.errors import ConfigError
 from gsmile_core.pipeline import explain
-from gsmile_core.stats import kernel_width_for
+from gsmile_core.method.stats import kernel_width_for
 
 
 def test_defaults_are_the_measured_winner_and_paper_preset_is_the_paper():

@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.metrics.accuracy import (
+from gsmile_core.evaluation.metrics.accuracy import (
     LABELLING_RULE,
     SelectionRule,
     attribution_accuracy,
@@ -15,7 +15,7 @@ from gsmile_core.metrics.accuracy import (
     load_labelled_prompts,
     summarise,
 )
-from gsmile_core.segment import split_words
+from gsmile_core.method.segment import split_words
 
 
 def test_hand_computed_example():

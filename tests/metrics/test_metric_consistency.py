@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.metrics.consistency import attribution_consistency
+from gsmile_core.evaluation.metrics.consistency import attribution_consistency
 
 
 def test_hand_computed_variance_and_std():

@@ -12,9 +12,9 @@ from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError
 from gsmile_core.memo import MemoBackend
-from gsmile_core.metrics.faithfulness import aopc, attribution_order, curve_masks, deletion_test, pearson_faithfulness
-from gsmile_core.probe import OutputProbe
-from gsmile_core.segment import split_words
+from gsmile_core.evaluation.metrics.faithfulness import aopc, attribution_order, curve_masks, deletion_test, pearson_faithfulness
+from gsmile_core.evaluation.probe import OutputProbe
+from gsmile_core.method.segment import split_words
 
 
 def test_pearson_matches_scipy_and_the_formula():

@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import jaccard_score
 
 from gsmile_core.errors import ConfigError
-from gsmile_core.metrics.stability import align_words, attribution_stability, jaccard, top_k
+from gsmile_core.evaluation.metrics.stability import align_words, attribution_stability, jaccard, top_k
 
 
 def test_appended_token_keeps_alignment():
@@ -68,7 +68,7 @@ def test_empty_sets_and_bad_input():
 
 
 def test_side_by_side_pads_the_shorter_top_list():
-    from gsmile_core.metrics.stability import StabilityResult
+    from gsmile_core.evaluation.metrics.stability import StabilityResult
 
     result = StabilityResult(0.5, 3, "abs", ("sky", "blue", "why"), ("sky", "blue"), ("sky", "blue"))
     assert result.side_by_side() == [(1, "sky", "sky"), (2, "blue", "blue"), (3, "why", "")]

@@ -1,6 +1,6 @@
 """Markdown and CSV tables: numbers, undefined values, hostile cell text."""
 
-from gsmile_core.metrics.tables import csv_table, markdown_table
+from gsmile_core.evaluation.metrics.tables import csv_table, markdown_table
 
 
 def test_markdown_formats_and_escapes():

@@ -14,11 +14,11 @@ from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import BackendError, ConfigError
 from gsmile_core.memo import MemoBackend
-from gsmile_core.peers import leave_one_out, lime_scores, lime_weights, shapley_permutations, shapley_sampling
+from gsmile_core.evaluation.peers import leave_one_out, lime_scores, lime_weights, shapley_permutations, shapley_sampling
 from gsmile_core.pipeline import explain
-from gsmile_core.probe import OutputProbe
-from gsmile_core.refit import DistanceTable, refit
-from gsmile_core.segment import split_words
+from gsmile_core.evaluation.probe import OutputProbe
+from gsmile_core.evaluation.refit import DistanceTable, refit
+from gsmile_core.method.segment import split_words
 from gsmile_core.types import GenerationParams
 
 PROMPT = "What is the meaning of life?"

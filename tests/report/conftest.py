@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from gsmile_core.backends import create_backend
-from gsmile_core.compare import fairness_variants
+from gsmile_core.evaluation.compare import fairness_variants
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import explain_sync
 from gsmile_core.session import Session

@@ -13,7 +13,7 @@ from test_report_chromium import dump_dom
 from test_report_render import assert_inert_html
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.checks import CheckInputs, run_check
+from gsmile_core.evaluation.checks import CheckInputs, run_check
 from gsmile_core.cli import main
 from gsmile_core.report import render
 from gsmile_core.session import Session, load_session, save_session

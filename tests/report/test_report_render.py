@@ -13,7 +13,7 @@ from report_fixtures import CONTROL_CHARS, HTML_ATTACK, MARKUP
 from gsmile_core import report
 from gsmile_core.report import CSP, PALETTES, Palette, get_palette, render
 from gsmile_core.session import load_session, save_session
-from gsmile_core.word_support import word_support
+from gsmile_core.method.word_support import word_support
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "div", "span",
@@ -255,7 +255,7 @@ def test_svg_widens_for_a_word_longer_than_a_line(fake_backend):
 
 
 def test_markdown_session_has_the_comparison(session):
-    from gsmile_core.compare import compare
+    from gsmile_core.evaluation.compare import compare
 
     out = report.session_markdown(session)
     assert "## Comparison g1: neutral vs men's perspective vs women's perspective" in out

@@ -10,7 +10,7 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, DataTable, Input, Label
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.checks import CheckInputs, run_check
+from gsmile_core.evaluation.checks import CheckInputs, run_check
 from gsmile_core.config import ExplainConfig
 from gsmile_core.session import load_session, save_session
 from gsmile_tui.screens.help import HelpScreen

@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
 from fakes.keyrings import MemoryKeyring
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.compare import compare, fairness_variants
+from gsmile_core.evaluation.compare import compare, fairness_variants
 from gsmile_core.config import ExplainConfig
-from gsmile_core.secrets import Secret
+from gsmile_core.backends.secrets import Secret
 from gsmile_core.session import load_session, save_session
 from gsmile_tui.messages import RunProgress
 from gsmile_tui.palette import HeatPalette

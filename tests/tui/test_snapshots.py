@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from fakes.keyrings import MemoryKeyring
-from gsmile_core.compare import fairness_variants
+from gsmile_core.evaluation.compare import fairness_variants
 from gsmile_core.session import Session, save_session
 from gsmile_tui.app import GsmileApp
 from gsmile_tui.widgets.heatmap import TokenHeatmap
@@ -204,7 +204,7 @@ def session_with_checks(explanation) -> Session:
     import dataclasses
 
     from gsmile_core.backends.fake import FakeBackend
-    from gsmile_core.checks import CheckInputs, run_check
+    from gsmile_core.evaluation.checks import CheckInputs, run_check
 
     session = session_with(explanation)
     for kind in ("stability", "consistency", "deletion"):

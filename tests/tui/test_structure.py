@@ -32,7 +32,7 @@ def test_only_the_runner_calls_the_pipeline():
 
 def test_only_the_runner_runs_trust_checks():
     callers = [p.relative_to(PACKAGE).as_posix() for p in modules()
-               if any(n.startswith("gsmile_core.checks.") and n.endswith("_check") and "validate" not in n
+               if any(n.startswith("gsmile_core.evaluation.checks.") and n.endswith("_check") and "validate" not in n
                       for n in imported_names(p))]
     assert callers == ["runner.py"]
 

@@ -44,7 +44,7 @@ import ot
 from scipy.spatial.distance import cosine as scipy_cosine
 
 from .embed import EmbeddedText
-from .registry import Registry
+from ..registry import Registry
 
 DistanceFunction = Callable[[EmbeddedText, EmbeddedText, float], float]
 

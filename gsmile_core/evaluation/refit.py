@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .config import ExplainConfig
-from .distances import DISTANCES
-from .embed import get_embedder
-from .errors import ConfigError
-from .fitting import fit_perturbations
-from .types import Explanation
+from ..config import ExplainConfig
+from ..method.distances import DISTANCES
+from ..method.embed import get_embedder
+from ..errors import ConfigError
+from ..method.fitting import fit_perturbations
+from ..types import Explanation
 
 # Settings that decide which prompts are asked and how: changing them needs the model again.
 ANSWER_SETTINGS = (

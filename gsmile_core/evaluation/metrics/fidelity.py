@@ -1,6 +1,6 @@
 """ATT fidelity (paper 4.4.5, Tables 5-9): the six figures, for one explanation or a sweep.
 
-The figures themselves are computed by `gsmile_core.fidelity` when the surrogate is fitted (eqs.
+The figures themselves are computed by `gsmile_core.method.fidelity` when the surrogate is fitted (eqs.
 16-22); this module names them as the paper's tables do and lays them out per explanation, e.g.
 one row per perturbation count (Tables 6-8) or per distance × surrogate (Table 9).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..types import Explanation
+from ...types import Explanation
 
 # (key in Fidelity, column title as in the paper's tables)
 SIX_FIGURES: tuple[tuple[str, str], ...] = (

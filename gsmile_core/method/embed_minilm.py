@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu import available_cores
+from ..cpu import available_cores
 from .embed import EMBEDDERS, EmbeddedText
-from .errors import ResourceError
+from ..errors import ResourceError
 
 MAX_PIECES = 256
 DIMENSION = 384

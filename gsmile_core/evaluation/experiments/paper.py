@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import BayesianRidge
 
-from ..distances import DISTANCES
-from ..embed import get_embedder
+from ...method.distances import DISTANCES
+from ...method.embed import get_embedder
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for, load_labelled_prompts
 from ..metrics.consistency import attribution_consistency
 from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
 from ..metrics.stability import DEFAULT_EDIT_SUFFIX, attribution_stability, minimal_edit
 from ..peers import lime_scores, lime_weights
 from ..refit import DistanceTable, refit
-from ..surrogate import SURROGATES
-from ..types import Explanation
+from ...method.surrogate import SURROGATES
+from ...types import Explanation
 from .base import ExperimentContext, ExperimentResult, experiment, mean
 
 MEANING_OF_LIFE = "What is the meaning of life?"

@@ -19,8 +19,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ResourceError
-from .registry import Registry
+from ..errors import ResourceError
+from ..registry import Registry
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 

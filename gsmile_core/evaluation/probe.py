@@ -18,15 +18,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backends.base import Backend
-from .cache import ResponseCache
-from .config import ExplainConfig
-from .distances import DISTANCES
-from .embed import get_embedder
-from .events import EventHandler, ignore
-from .sampling import engine_for, generate_answers
-from .segment import apply_mask
-from .types import Feature
+from ..backends.base import Backend
+from ..cache import ResponseCache
+from ..config import ExplainConfig
+from ..method.distances import DISTANCES
+from ..method.embed import get_embedder
+from ..events import EventHandler, ignore
+from ..sampling import engine_for, generate_answers
+from ..method.segment import apply_mask
+from ..types import Feature
 
 Mask = tuple[int, ...]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import ExplainConfig
+from ..config import ExplainConfig
 from .fidelity import fidelity
 from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
 from .surrogate import LIME_KERNEL_WIDTH, SurrogateFit, fit_surrogate, lime_weights
-from .types import Fidelity
+from ..types import Fidelity
 
 
 @dataclass(frozen=True, eq=False)

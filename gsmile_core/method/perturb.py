@@ -21,8 +21,8 @@ from itertools import combinations, product
 
 import numpy as np
 
-from .errors import ConfigError
-from .registry import Registry
+from ..errors import ConfigError
+from ..registry import Registry
 
 Mask = tuple[int, ...]
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .providers import provider as provider_info
-from .sanitize import one_line
+from ..sanitize import one_line
 
 SERVICE = "gsmile"
 _MASK = "…"

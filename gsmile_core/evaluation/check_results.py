@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from .metrics.consistency import ConsistencyResult
 from .metrics.faithfulness import DeletionResult
 from .metrics.stability import StabilityResult
-from .types import json_safe
+from ..types import json_safe
 
 CHECK_KINDS = ("stability", "consistency", "deletion")
 CHECK_TITLES = {

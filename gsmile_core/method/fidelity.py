@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .types import Fidelity
+from ..types import Fidelity
 
 
 def fidelity(observed: np.ndarray, predicted: np.ndarray, weights: np.ndarray, n_features: int) -> Fidelity:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from scipy.stats import fisher_exact
 
-from .types import Explanation, Feature
+from ..types import Explanation, Feature
 from .uncertainty import INTERVALS_KEY, intervals_of
 
 Z_95 = 1.959963984540054

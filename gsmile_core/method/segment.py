@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .types import Feature
+from ..types import Feature
 
 _WORD = re.compile(r"\S+")
 

@@ -25,22 +25,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .backends.base import Backend
-from .cache import CallIdentity, ResponseCache
+from ..backends.base import Backend
+from ..cache import CallIdentity, ResponseCache
 from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
-from .config import ExplainConfig
-from .dryrun import plan_dry_run, stored_jobs
-from .errors import ConfigError
-from .events import EventHandler, StageStarted, StepDone, ignore
+from ..config import ExplainConfig
+from ..dryrun import plan_dry_run, stored_jobs
+from ..errors import ConfigError
+from ..events import EventHandler, StageStarted, StepDone, ignore
 from .metrics.consistency import attribution_consistency
 from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
-from .pipeline import explain, plan_perturbations, prepare_prompt
+from ..pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
-from .sampling import plan_jobs
-from .segment import apply_mask
-from .session import utc_now
-from .types import Explanation
+from ..sampling import plan_jobs
+from ..method.segment import apply_mask
+from ..session import utc_now
+from ..types import Explanation
 
 DEFAULT_TOP_K = 3
 DEFAULT_REPEATS = 10

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 if TYPE_CHECKING:  # the probe (embedders, distances) is only needed when a test really runs
     from ..probe import OutputProbe

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from .types import Explanation
+from ..types import Explanation
 
 DEFAULT_TOP_K = 5
 

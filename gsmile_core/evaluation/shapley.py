@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from .backends.base import Backend
-from .config import ExplainConfig
-from .distances import DISTANCES
-from .embed import get_embedder
-from .errors import ConfigError
-from .events import EventHandler, ignore
-from .segment import apply_mask
-from .types import Explanation
+from ..backends.base import Backend
+from ..config import ExplainConfig
+from ..method.distances import DISTANCES
+from ..method.embed import get_embedder
+from ..errors import ConfigError
+from ..events import EventHandler, ignore
+from ..method.segment import apply_mask
+from ..types import Explanation
 
 MAX_SHAPLEY_WORDS = 12
 SHAPLEY_KEY = "shapley"
@@ -117,7 +117,7 @@ async def exact_shapley(
 ) -> ShapleyValues:
     """Exact Shapley values for `explanation`'s words; `engine_options` as for `explain`
     (cache, refresh, audit)."""
-    from .sampling import engine_for, generate_answers  # the call engine, as the pipeline uses it
+    from ..sampling import engine_for, generate_answers  # the call engine, as the pipeline uses it
 
     d = len(explanation.features)
     if d > MAX_SHAPLEY_WORDS:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from .probe import OutputProbe
-from .surrogate import fit_surrogate, lime_weights
+from ..method.surrogate import fit_surrogate, lime_weights
 
 __all__ = ["leave_one_out", "lime_scores", "lime_weights", "shapley_permutations", "shapley_sampling"]
 

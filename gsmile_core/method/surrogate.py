@@ -29,7 +29,7 @@ from scipy.stats import norm
 from sklearn.linear_model import BayesianRidge, LinearRegression, Ridge
 from sklearn.metrics.pairwise import pairwise_distances
 
-from .registry import Registry
+from ..registry import Registry
 
 SURROGATES: Registry[type] = Registry("surrogate")
 SURROGATES.register("wls", "weighted least squares (paper eq. 6)")(LinearRegression)

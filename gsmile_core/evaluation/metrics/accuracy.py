@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from ..errors import ConfigError
-from ..types import Feature
+from ...errors import ConfigError
+from ...types import Feature
 from .words import word_identity
 
 LABELLING_RULE = (

@@ -22,19 +22,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..atomic import write_text_atomic
-from ..backends.base import Backend
-from ..cache import ResponseCache
-from ..config import ExplainConfig
-from ..errors import ConfigError
-from ..events import EventHandler, Notice, StageStarted, StepDone, ignore
-from ..memo import MemoBackend
+from ... import __version__
+from ...atomic import write_text_atomic
+from ...backends.base import Backend
+from ...cache import ResponseCache
+from ...config import ExplainConfig
+from ...errors import ConfigError
+from ...events import EventHandler, Notice, StageStarted, StepDone, ignore
+from ...memo import MemoBackend
 from ..metrics.tables import Column, csv_table, markdown_table
-from ..pipeline import explain
+from ...pipeline import explain
 from ..probe import OutputProbe
-from ..registry import Registry
-from ..types import Explanation, json_safe
+from ...registry import Registry
+from ...types import Explanation, json_safe
 
 RESULT_FORMAT = "gsmile.experiment"
 RESULT_VERSION = 1
