@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .errors import ConfigError
+from .method.parts import DISTANCES, EMBEDDERS, SAMPLERS, SURROGATES
 from .types import GenerationParams
 
 DEFAULT_MAX_WORDS = 300
 
-SURROGATE_NAMES = ("wls", "bayes", "lime")
-SAMPLER_NAMES = ("bernoulli", "uniform-count", "local")
+SURROGATE_NAMES = tuple(SURROGATES.names())
+SAMPLER_NAMES = tuple(SAMPLERS.names())
 KERNEL_WIDTH_RULES = ("auto", "uniform")  # besides a positive number (stats.kernel_width_for)
 
 
@@ -156,11 +157,8 @@ def _check_engine(config: ExplainConfig) -> None:
 
 
 def _check_parts(config: ExplainConfig) -> None:
-    """Distances and embedders are looked up in their registries (imported here, not at module
-    load, so reading a config does not load POT or scipy)."""
-    from .method.distances import DISTANCES
-    from .method.embed import EMBEDDERS
-
+    """Distances and embedders are checked against their registries' declared names (`method.parts`
+    loads no POT or scipy)."""
     for option, name in (("input-distance", config.input_distance), ("output-distance", config.output_distance)):
         if name not in DISTANCES:
             raise ConfigError(f"unknown --{option} {name!r} (known: {', '.join(DISTANCES.names())})")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backends.base import BACKENDS, _load, backend_names
+from .backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
 from .calls import CallJob, job_key
 from .config import ExplainConfig
@@ -33,10 +33,7 @@ def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
     A backend class may declare `default_model` / `default_base_url`; otherwise the defaults of
     its constructor's `model` / `base_url` parameters are used.
     """
-    if backend not in backend_names():
-        raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(backend_names())})")
-    _load(backend)
-    factory = BACKENDS.get(backend)
+    factory = BACKENDS.get(backend)  # an unknown name raises ConfigError listing the known ones
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):

@@ -27,7 +27,7 @@ from .cache import ResponseCache
 from .sampling import engine_for, generate_answers
 from .config import ExplainConfig
 from .cpu import available_cores
-from .method.distances import DISTANCES
+from .method.parts import DISTANCES
 from .method.embed import get_embedder
 from .errors import ConfigError
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore

@@ -2,10 +2,16 @@
 
 `--sampler local`, `--surrogate bayes`, `--backend openai` all resolve through a `Registry`.
 An unknown name raises a `ConfigError` that lists the known ones.
+
+A part can be *declared* before its code is loaded: `declare(name, module, help)` makes the name
+known (for `--help`, for validating a config) and imports `module` only when the part is first
+asked for; that module then registers the implementation. So the registry never imports the
+modules that register into it (no import loops), and listing names costs no heavy import.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -21,29 +27,38 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
         self._help: dict[str, str] = {}
+        self._modules: dict[str, str] = {}
+
+    def declare(self, name: str, module: str, help: str = "") -> None:
+        """Make `name` known now; `module` (dotted) registers it when first imported."""
+        self._modules[name] = module
+        self._help[name] = help
 
     def register(self, name: str, help: str = "") -> Callable[[T], T]:
         def decorator(item: T) -> T:
             if name in self._items:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._items[name] = item
-            self._help[name] = help
+            if help or name not in self._help:
+                self._help[name] = help
             return item
 
         return decorator
 
     def get(self, name: str) -> T:
+        if name not in self._items and name in self._modules:
+            importlib.import_module(self._modules[name])
         try:
             return self._items[name]
         except KeyError:
-            known = ", ".join(sorted(self._items))
+            known = ", ".join(self.names())
             raise ConfigError(f"unknown {self.kind} {name!r} (known: {known})") from None
 
     def names(self) -> list[str]:
-        return sorted(self._items)
+        return sorted(set(self._items) | set(self._modules))
 
     def help(self, name: str) -> str:
         return self._help.get(name, "")
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        return name in self._items or name in self._modules

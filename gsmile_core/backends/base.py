@@ -13,11 +13,9 @@ Contract of `generate(prompt, params)`:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import ConfigError
 from ..registry import Registry
 from ..types import Generation, GenerationParams
 
@@ -39,35 +37,28 @@ class Backend(Protocol):
 BackendFactory = Callable[..., Backend]
 BACKENDS: Registry[BackendFactory] = Registry("backend")
 
-# Modules that register backends when imported; imported lazily so a missing optional SDK
+# Each backend's module registers it when imported; imported lazily so a missing optional SDK
 # only matters when that backend is asked for.
-_BACKEND_MODULES = {
+for _name, _module in {
     "local": "gsmile_core.backends.local",
     "fake": "gsmile_core.backends.fake",
     "openai": "gsmile_core.backends.openai_api",
     "anthropic": "gsmile_core.backends.anthropic_api",
     "together": "gsmile_core.backends.together_api",
     "openai-compatible": "gsmile_core.backends.openai_compatible",
-}
+}.items():
+    BACKENDS.declare(_name, _module)
 
 
 def register_backend_module(name: str, module: str) -> None:
-    _BACKEND_MODULES[name] = module
-
-
-def _load(name: str) -> None:
-    module = _BACKEND_MODULES.get(name)
-    if module and name not in BACKENDS:
-        importlib.import_module(module)
+    """Declare a backend `name` whose module (dotted) registers it when first used."""
+    BACKENDS.declare(name, module)
 
 
 def backend_names() -> list[str]:
-    return sorted(set(_BACKEND_MODULES) | set(BACKENDS.names()))
+    return BACKENDS.names()
 
 
 def create_backend(name: str, **options: Any) -> Backend:
     """Build backend `name` with its options (model, base_url, ...); unknown names raise ConfigError."""
-    if name not in backend_names():
-        raise ConfigError(f"unknown backend {name!r} (known: {', '.join(backend_names())})")
-    _load(name)
     return BACKENDS.get(name)(**options)

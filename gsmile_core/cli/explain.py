@@ -16,8 +16,8 @@ from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
 from ..config import KERNEL_WIDTH_RULES, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
-from ..method.distances import DISTANCES
-from ..method.embed import EMBEDDERS
+from ..method.parts import DISTANCES
+from ..method.parts import EMBEDDERS
 from ..errors import ConfigError
 from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain

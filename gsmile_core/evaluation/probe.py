@@ -21,7 +21,7 @@ import numpy as np
 from ..backends.base import Backend
 from ..cache import ResponseCache
 from ..config import ExplainConfig
-from ..method.distances import DISTANCES
+from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..events import EventHandler, ignore
 from ..sampling import engine_for, generate_answers

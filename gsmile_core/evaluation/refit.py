@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ExplainConfig
-from ..method.distances import DISTANCES
+from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
 from ..method.fitting import fit_perturbations

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..backends.base import Backend
 from ..config import ExplainConfig
-from ..method.distances import DISTANCES
+from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
 from ..events import EventHandler, ignore

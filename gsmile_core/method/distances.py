@@ -44,11 +44,10 @@ import ot
 from scipy.spatial.distance import cosine as scipy_cosine
 
 from .embed import EmbeddedText
-from ..registry import Registry
+from .parts import DISTANCES
 
 DistanceFunction = Callable[[EmbeddedText, EmbeddedText, float], float]
 
-DISTANCES: Registry[DistanceFunction] = Registry("distance")
 
 
 def ground_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
@@ -71,7 +70,7 @@ def wasserstein_p(x: np.ndarray, y: np.ndarray, p: float = 1.0) -> float:
     return max(value, 0.0) ** (1.0 / p)
 
 
-@DISTANCES.register("wmd", "Wasserstein-p between bags of word vectors (Word Mover's Distance)")
+@DISTANCES.register("wmd")
 def wmd(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
     return wasserstein_p(first.vectors, second.vectors, p)
 
@@ -96,7 +95,7 @@ def mean_vector_cosine(x: np.ndarray, y: np.ndarray) -> float:
     return float(min(max(scipy_cosine(u, v), 0.0), 2.0))
 
 
-@DISTANCES.register("cosine", "1 - cosine similarity of the mean word vectors")
+@DISTANCES.register("cosine")
 def cosine(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
     return mean_vector_cosine(first.vectors, second.vectors)
 
@@ -109,10 +108,9 @@ def normalised_wmd(x: np.ndarray, y: np.ndarray, p: float = 1.0) -> float:
     return float(min(max(wasserstein_p(x, y, p) / scale, 0.0), 1.0))
 
 
-@DISTANCES.register("wmd+cosine", "mean of size-normalised WMD and cosine/2, both in [0, 1] (Table 9's WMD+C)")
+@DISTANCES.register("wmd+cosine")
 def wmd_plus_cosine(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
     x, y = first.vectors, second.vectors
     return 0.5 * (normalised_wmd(x, y, p) + 0.5 * mean_vector_cosine(x, y))
 
 
-from . import sliced_distances  # noqa: E402,F401  (registers the ECDF family)

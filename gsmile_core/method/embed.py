@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ResourceError
-from ..registry import Registry
+from .parts import EMBEDDERS
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 
@@ -50,7 +50,6 @@ class Embedder(Protocol):
     def embed(self, text: str) -> EmbeddedText: ...
 
 
-EMBEDDERS: Registry[type] = Registry("embedder")
 
 
 def _glove_files() -> tuple[Path, Path]:
@@ -91,7 +90,7 @@ def glove_keyed_vectors():
         return _KEYED_VECTORS
 
 
-@EMBEDDERS.register("glove", "GloVe 6B 50d word vectors (offline, default)")
+@EMBEDDERS.register("glove")
 class GloveEmbedder:
     """Static word vectors: each token occurrence becomes its GloVe vector."""
 
@@ -123,4 +122,3 @@ def get_embedder(name: str = "glove") -> Embedder:
     return _EMBEDDER_CACHE[name]
 
 
-from . import embed_minilm  # noqa: E402,F401  (registers the contextual embedder "minilm")

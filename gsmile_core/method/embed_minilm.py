@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ..cpu import available_cores
-from .embed import EMBEDDERS, EmbeddedText
+from .embed import EmbeddedText
+from .parts import EMBEDDERS
 from ..errors import ResourceError
 
 MAX_PIECES = 256
@@ -70,7 +71,7 @@ def load_minilm():
         return _LOADED
 
 
-@EMBEDDERS.register("minilm", "all-MiniLM-L6-v2 contextual token vectors (int8 ONNX, offline)")
+@EMBEDDERS.register("minilm")
 class MiniLMEmbedder:
     """Contextual word-piece vectors of one text (384 dimensions)."""
 

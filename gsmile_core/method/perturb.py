@@ -22,7 +22,7 @@ from itertools import combinations, product
 import numpy as np
 
 from ..errors import ConfigError
-from ..registry import Registry
+from .parts import SAMPLERS
 
 Mask = tuple[int, ...]
 
@@ -57,10 +57,9 @@ def _mask_without(d: int, drop: tuple[int, ...] | np.ndarray) -> Mask:
     return tuple(mask)
 
 
-SAMPLERS: Registry[type[Sampler]] = Registry("sampler")
 
 
-@SAMPLERS.register("bernoulli", "each word kept with probability 0.5 (the paper)")
+@SAMPLERS.register("bernoulli")
 class BernoulliSampler(Sampler):
     name = "bernoulli"
 
@@ -73,7 +72,7 @@ class BernoulliSampler(Sampler):
                 yield tuple(bits)
 
 
-@SAMPLERS.register("uniform-count", "number of removed words uniform in 1..d-1 (LIME)")
+@SAMPLERS.register("uniform-count")
 class UniformCountSampler(Sampler):
     name = "uniform-count"
 
@@ -82,7 +81,7 @@ class UniformCountSampler(Sampler):
         return _mask_without(self.d, rng.choice(self.d, size=removed, replace=False))
 
 
-@SAMPLERS.register("local", "at most --max-removed words removed (MExGen)")
+@SAMPLERS.register("local")
 class LocalSampler(Sampler):
     name = "local"
 

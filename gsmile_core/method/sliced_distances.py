@@ -41,7 +41,7 @@ import numpy as np
 import ot
 from scipy import stats
 
-from .distances import DISTANCES
+from .parts import DISTANCES
 from .embed import EmbeddedText
 
 PROJECTIONS = 32
@@ -167,18 +167,18 @@ def sliced_wasserstein(first: EmbeddedText, second: EmbeddedText, p: float = 1.0
     return float(np.mean(np.clip(powered, 0.0, None) ** (1.0 / p)))
 
 
-DISTANCES.register("ks", "sliced Kolmogorov–Smirnov: mean sup|F−G| over random 1-D projections")(
+DISTANCES.register("ks")(
     _sliced(ks_columns)
 )
-DISTANCES.register("kuiper", "sliced Kuiper: mean sup(F−G)+sup(G−F) over random 1-D projections")(
+DISTANCES.register("kuiper")(
     _sliced(kuiper_columns)
 )
-DISTANCES.register("cvm", "sliced Cramér–von Mises: mean ∫(F−G)²dH over random 1-D projections")(
+DISTANCES.register("cvm")(
     _sliced(cramer_von_mises_columns)
 )
-DISTANCES.register("ad", "sliced Anderson–Darling: mean standardised statistic (floored at 0)")(
+DISTANCES.register("ad")(
     _sliced(anderson_darling_columns)
 )
-DISTANCES.register("wasserstein-1d", "sliced Wasserstein: mean 1-D W_p over random projections")(
+DISTANCES.register("wasserstein-1d")(
     sliced_wasserstein
 )

@@ -29,12 +29,11 @@ from scipy.stats import norm
 from sklearn.linear_model import BayesianRidge, LinearRegression, Ridge
 from sklearn.metrics.pairwise import pairwise_distances
 
-from ..registry import Registry
+from .parts import SURROGATES
 
-SURROGATES: Registry[type] = Registry("surrogate")
-SURROGATES.register("wls", "weighted least squares (paper eq. 6)")(LinearRegression)
-SURROGATES.register("bayes", "Bayesian ridge with per-word posterior std")(BayesianRidge)
-SURROGATES.register("lime", "LIME baseline: ridge (alpha=1) with LIME's mask kernel")(Ridge)
+SURROGATES.register("wls")(LinearRegression)
+SURROGATES.register("bayes")(BayesianRidge)
+SURROGATES.register("lime")(Ridge)
 
 LIME_KERNEL_WIDTH = 25.0
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from gsmile_core.config import ExplainConfig
-from gsmile_core.method.distances import DISTANCES
-from gsmile_core.method.embed import EMBEDDERS, get_embedder
+from gsmile_core.method.embed import get_embedder
+from gsmile_core.method.parts import DISTANCES, EMBEDDERS
 from gsmile_core.method.embed_minilm import DIMENSION, load_minilm
 
 

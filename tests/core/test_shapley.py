@@ -9,7 +9,7 @@ import pytest
 
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
-from gsmile_core.method.distances import DISTANCES
+from gsmile_core.method.parts import DISTANCES
 from gsmile_core.method.embed import get_embedder
 from gsmile_core.errors import ConfigError
 from gsmile_core.pipeline import explain

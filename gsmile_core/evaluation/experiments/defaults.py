@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from ...method.distances import DISTANCES
+from ...method.parts import DISTANCES
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for, load_labelled_prompts
 from ..metrics.faithfulness import deletion_test
 from ..peers import leave_one_out, lime_scores, shapley_sampling
 from ..refit import DistanceTable, refit
 from ...method.stats import auto_kernel_width
-from ...method.surrogate import SURROGATES
+from ...method.parts import SURROGATES
 from .base import ExperimentContext, ExperimentResult, experiment, mean
 
 KERNEL_RULES = {"median": 1.0, "half-median": 0.5, "double-median": 2.0, "uniform": 1e6}

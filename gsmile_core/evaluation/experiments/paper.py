@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import BayesianRidge
 
-from ...method.distances import DISTANCES
+from ...method.parts import DISTANCES
 from ...method.embed import get_embedder
 from ..metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for, load_labelled_prompts
 from ..metrics.consistency import attribution_consistency
@@ -23,7 +23,7 @@ from ..metrics.fidelity import SIX_FIGURES, fidelity_rows
 from ..metrics.stability import DEFAULT_EDIT_SUFFIX, attribution_stability, minimal_edit
 from ..peers import lime_scores, lime_weights
 from ..refit import DistanceTable, refit
-from ...method.surrogate import SURROGATES
+from ...method.parts import SURROGATES
 from ...types import Explanation
 from .base import ExperimentContext, ExperimentResult, experiment, mean
 
