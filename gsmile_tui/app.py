@@ -238,7 +238,7 @@ class GsmileApp(App):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gsmile_core.cli.tui import add_arguments
+    from .cli import add_arguments
 
     parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
     add_arguments(parser)

@@ -1,4 +1,5 @@
-"""Load gSMILE's themes (TOML files in the `themes` package) as Textual themes.
+"""Load gSMILE's themes (the TOML files of the top-level `themes/` folder, installed as
+`gsmile_tui.bundled_themes`) as Textual themes.
 
 Heatmap colours come only from each theme's `heat-*` variables; `HEAT_DEFAULTS` exists so a
 theme that forgets one still draws (Textual requires every referenced variable to exist).
@@ -11,8 +12,9 @@ import tomllib
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-import themes as theme_package
 from gsmile_core.errors import ConfigError
+
+from . import bundled_themes
 
 HEAT_DEFAULTS = {"heat-positive": "#d62728", "heat-negative": "#1f77b4", "heat-zero": "#808080"}
 THEME_FIELDS = (
@@ -42,5 +44,5 @@ def theme_from_toml(text: str, source: str) -> Theme:
 
 
 def load_themes() -> list[Theme]:
-    """Every theme shipped in the `themes` package, sorted by file name."""
-    return [theme_from_toml(f.read_text(encoding="utf-8"), f.name) for f in theme_package.theme_files()]
+    """Every shipped theme, sorted by file name."""
+    return [theme_from_toml(f.read_text(encoding="utf-8"), f.name) for f in bundled_themes.theme_files()]

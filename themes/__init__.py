@@ -1,4 +1,5 @@
-"""gSMILE's colour themes, shipped in the wheel as TOML files next to this module.
+"""gSMILE's colour themes, shipped as TOML files next to this module. The folder is
+installed as the package `gsmile_tui.bundled_themes` (setuptools package-dir in pyproject.toml).
 
 A package (not a loose folder) so `importlib.resources` finds the files wherever gSMILE is
 installed. Each file defines one Textual theme; its `[variables]` table carries the heatmap's

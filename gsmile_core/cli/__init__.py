@@ -1,7 +1,9 @@
 """The `gsmile` command: a thin front end over the core.
 
 Each sub-command lives in its own module exposing `add_parser(subparsers)` and `run(args) ->
-int`; `COMMANDS` lists them. Every failure the user can cause or meet (bad options, empty prompt,
+int`; `COMMANDS` lists the core's own. Front ends installed beside the core add theirs through the
+`gsmile.commands` entry-point group (the TUI registers `gsmile tui` there), so the core never
+imports them. Every failure the user can cause or meet (bad options, empty prompt,
 missing resource, provider fault) ends as one line on stderr — `gsmile: error: ...` — and a
 non-zero exit code (2 for bad input, 1 for everything else), never a traceback.
 """
@@ -17,7 +19,8 @@ from .. import __version__
 from ..errors import Cancelled, ConfigError, GsmileError
 
 # module names under gsmile_core.cli, in the order shown by --help
-COMMANDS = ["explain", "keys", "report", "tui", "metric", "experiment"]
+COMMANDS = ["explain", "keys", "report", "metric", "experiment"]
+COMMAND_GROUP = "gsmile.commands"
 
 
 class UsageError(Exception):
@@ -40,7 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    for module in plugin_commands():
+        module.add_parser(sub)
     return parser
+
+
+def plugin_commands() -> list:
+    """The sub-command modules other installed packages register (`gsmile.commands` entry points)."""
+    from importlib.metadata import entry_points
+
+    return [entry.load() for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name)]
 
 
 def fail(message: str, code: int) -> int:

@@ -1,5 +1,9 @@
-"""`gsmile tui`: start the Textual app. Textual is imported only when this command runs, so the
-core and the other commands never load UI code."""
+"""`gsmile tui` and `gsmile-tui`: start the Textual app.
+
+The core never imports the TUI: this module is registered as a `gsmile` sub-command through the
+`gsmile.commands` entry-point group (pyproject.toml), which the CLI reads at start. Textual is
+imported only when the command runs, so `gsmile --help` and the other commands never load UI code.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gsmile_tui.app import app_from_args
+    from .app import app_from_args
 
     app_from_args(args).run()  # a bad --session/--theme raises GsmileError: one line, exit 2/1
     return 0
