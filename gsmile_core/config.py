@@ -166,6 +166,17 @@ def _check_parts(config: ExplainConfig) -> None:
         raise ConfigError(f"unknown --embedder {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})")
 
 
+def fit_options(config: ExplainConfig) -> dict[str, Any]:
+    """The keyword arguments of `method.fitting.fit_perturbations` that this config decides."""
+    return {
+        "surrogate": config.surrogate,
+        "kernel_width": config.kernel_width,
+        # without a permutation test there are no p-values to drop perturbations by
+        "drop_insignificant": config.drop_insignificant and config.bootstrap > 0,
+        "alpha": config.alpha,
+    }
+
+
 # Named configurations, one flag away (`--preset NAME`): each pins the listed fields and leaves
 # the rest at their defaults or at what the user set explicitly. "paper" is the configuration of
 # the gSMILE paper (Bernoulli(0.5) masks, WMD on both sides, weighted least squares, kernel width

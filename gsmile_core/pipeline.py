@@ -25,7 +25,7 @@ from .backends.base import Backend
 from .audit import AuditLog
 from .cache import ResponseCache
 from .sampling import engine_for, generate_answers
-from .config import ExplainConfig
+from .config import ExplainConfig, fit_options
 from .cpu import available_cores
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
@@ -133,7 +133,7 @@ async def explain(
     t0 = time.perf_counter()
     on_event(StageStarted("fit", 1))
     mask_matrix = np.asarray(masks, dtype=float)
-    outcome = fit_perturbations(config, mask_matrix, deltas, deltas_in, p_values, len(features))
+    outcome = fit_perturbations(mask_matrix, deltas, deltas_in, p_values, len(features), **fit_options(config))
     fit, weights, used = outcome.fit, outcome.weights, outcome.used
     if outcome.dropped:
         warn(f"{outcome.dropped} of {len(masks)} perturbations had p >= {config.alpha} and were left out of the fit")

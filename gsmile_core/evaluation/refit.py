@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ExplainConfig
+from ..config import ExplainConfig, fit_options
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
@@ -92,7 +92,7 @@ def refit(
     deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
     masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
     p_values = [pert.p_value for pert in explanation.perturbations]
-    outcome = fit_perturbations(config, masks, deltas, deltas_in, p_values, len(explanation.features))
+    outcome = fit_perturbations(masks, deltas, deltas_in, p_values, len(explanation.features), **fit_options(config))
     weights, used = outcome.weights, outcome.used
     perturbations = tuple(
         replace(

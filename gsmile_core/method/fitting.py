@@ -2,7 +2,8 @@
 
 `explain` does this once per explanation and `refit` again for another analysis setting on the
 stored answers. One function serves both, so they cannot drift apart: a refit under the
-explanation's own configuration reproduces its numbers bit for bit.
+explanation's own configuration reproduces its numbers bit for bit. Every setting is an explicit
+argument (the pipeline and the refit read them from their `ExplainConfig`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ExplainConfig
 from .fidelity import fidelity
 from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
 from .surrogate import LIME_KERNEL_WIDTH, SurrogateFit, fit_surrogate, lime_weights
@@ -48,37 +48,43 @@ class FitOutcome:
         }
 
 
-def kernel_weights(config: ExplainConfig, masks: np.ndarray, deltas_in: np.ndarray) -> tuple[float, np.ndarray]:
+def kernel_weights(
+    masks: np.ndarray, deltas_in: np.ndarray, *, surrogate: str, kernel_width: float | str
+) -> tuple[float, np.ndarray]:
     """σ and the weight of each perturbation: exp(-(δ/σ)²), or LIME's own kernel on the masks for
     the lime baseline (see surrogate.py), which ignores δ and σ."""
-    if config.surrogate == "lime":
+    if surrogate == "lime":
         return LIME_KERNEL_WIDTH, lime_weights(masks)
-    sigma = kernel_width_for(config.kernel_width, deltas_in)
+    sigma = kernel_width_for(kernel_width, deltas_in)
     return sigma, gaussian_kernel(deltas_in, sigma)
 
 
-def fit_selection(config: ExplainConfig, p_values: Sequence[float | None]) -> np.ndarray:
+def fit_selection(p_values: Sequence[float | None], *, drop_insignificant: bool, alpha: float) -> np.ndarray:
     """All perturbations, or with `drop_insignificant` only those with p < alpha (the paper's rule);
     the original prompt (row 0) and perturbations without a p-value always stay."""
     used = np.ones(len(p_values), dtype=bool)
-    if config.drop_insignificant and config.bootstrap > 0:
+    if drop_insignificant:
         for j, p_value in enumerate(p_values):
-            if j > 0 and p_value is not None and p_value >= config.alpha:
+            if j > 0 and p_value is not None and p_value >= alpha:
                 used[j] = False
     return used
 
 
 def fit_perturbations(
-    config: ExplainConfig,
     masks: np.ndarray,
     deltas: np.ndarray,
     deltas_in: np.ndarray,
     p_values: Sequence[float | None],
     n_features: int,
+    *,
+    surrogate: str,
+    kernel_width: float | str,
+    drop_insignificant: bool = False,
+    alpha: float = 0.05,
 ) -> FitOutcome:
     """Weight, select and fit: the surrogate of Δ (`deltas`) on the masks, and its fidelity."""
-    sigma, weights = kernel_weights(config, masks, deltas_in)
-    used = fit_selection(config, p_values)
-    fit = fit_surrogate(config.surrogate, masks[used], deltas[used], weights[used])
+    sigma, weights = kernel_weights(masks, deltas_in, surrogate=surrogate, kernel_width=kernel_width)
+    used = fit_selection(p_values, drop_insignificant=drop_insignificant, alpha=alpha)
+    fit = fit_surrogate(surrogate, masks[used], deltas[used], weights[used])
     quality = fidelity(deltas[used], fit.predictions, weights[used], n_features)
     return FitOutcome(sigma, weights, used, fit, quality)
