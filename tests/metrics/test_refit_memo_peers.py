@@ -149,12 +149,23 @@ def test_shapley_sampling_with_every_permutation_equals_the_brute_force_formula(
     assert asked == 7  # every non-empty coalition of 3 words
 
 
-def test_shapley_permutations_respect_the_budget():
-    perms = shapley_permutations(8, 20, 1)
+def _prefix_coalitions(perms, d):
     coalitions = set()
     for order in perms:
-        mask = [0] * 8
+        mask = [0] * d
         for i in order[:-1]:
             mask[i] = 1
             coalitions.add(tuple(mask))
-    assert len(coalitions) <= 20 and len(perms) >= 1
+    return coalitions
+
+
+def test_shapley_permutations_respect_the_budget():
+    """Each order is a permutation of the 8 words; together they need at most 20 prompts, and the
+    budget is used: 20 prompts hold at least two orders (each adds at most 7 new coalitions), and a
+    budget one prompt smaller than what was used yields fewer orders."""
+    perms = shapley_permutations(8, 20, 1)
+    assert all(sorted(order.tolist()) == list(range(8)) for order in perms)
+    used = _prefix_coalitions(perms, 8)
+    assert len(used) <= 20 and len(perms) >= 2
+    fewer = shapley_permutations(8, len(used) - 1, 1)
+    assert len(fewer) < len(perms) and len(_prefix_coalitions(fewer, 8)) <= len(used) - 1
