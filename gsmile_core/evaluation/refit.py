@@ -52,6 +52,11 @@ class DistanceTable:
             self._embedded[key] = get_embedder(embedder).embed(text)
         return self._embedded[key]
 
+    @property
+    def settings_computed(self) -> int:
+        """How many distance columns (side, distance, embedder, p) have been computed so far."""
+        return len(self._columns)
+
     def column(self, side: str, distance: str, embedder: str, p: float) -> np.ndarray:
         key = (side, distance, embedder, float(p))
         if key not in self._columns:

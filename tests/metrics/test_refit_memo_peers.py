@@ -93,7 +93,7 @@ def test_refit_refuses_changes_that_need_new_answers_and_shares_distances():
     table = DistanceTable(original)
     refit(original, table=table, surrogate="bayes")
     refit(original, table=table, surrogate="wls")
-    assert len(table._columns) == 2  # input and output wmd, computed once for both fits
+    assert table.settings_computed == 2  # input and output wmd, computed once for both fits
 
 
 def test_lime_kernel_by_hand_and_ridge_oracle():
