@@ -62,3 +62,13 @@ def test_gsmile_tui_is_reached_through_the_entry_point_without_the_core_importin
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", "listing the commands loaded textual"
+
+
+def test_the_suite_runs_on_the_declared_python_floor():
+    """requires-python says what is tested: CI's interpreter is the declared minimum (3.11:
+    typing.Self and tomllib are used), so a newer-only feature cannot slip in unnoticed."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert declared == ">=3.11"
+    assert sys.version_info[:2] >= (3, 11)
+    if __import__("os").environ.get("CI") == "true":
+        assert sys.version_info[:2] == (3, 11), "CI must run the declared floor"
