@@ -18,8 +18,15 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Cancelled, ConfigError, GsmileError
 
-# module names under gsmile_core.cli, in the order shown by --help
-COMMANDS = ["explain", "keys", "report", "metric", "experiment"]
+# The core's sub-commands (modules under gsmile_core.cli), in the order shown by --help, with the
+# one line --help shows. Only the command being run is imported: `gsmile --help` loads none.
+COMMANDS = {
+    "explain": "explain which words of a prompt drive the answer",
+    "keys": "store, delete or list API keys (system keyring)",
+    "report": "write HTML / Markdown / JSON / SVG reports of a saved session or explanation",
+    "metric": "compute one ATT metric (accuracy, fidelity, stability, consistency, faithfulness)",
+    "experiment": "reproduce one of the paper's experiments (tables as JSON, CSV, Markdown)",
+}
 COMMAND_GROUP = "gsmile.commands"
 
 
@@ -34,18 +41,29 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `gsmile` parser. Every command is listed; only `command` (or, with None, every core
+    command) gets its full options, so parsing one command imports only that command's module."""
     parser = OneLineParser(
         prog="gsmile",
         description="gSMILE: which words of a prompt drive an LLM's answer.",
     )
     parser.add_argument("--version", action="version", version=f"gsmile {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    for name in COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    for name, summary in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+        else:
+            sub.add_parser(name, help=summary, add_help=False)  # listed; its options load when run
     for module in plugin_commands():
         module.add_parser(sub)
     return parser
+
+
+def command_in(argv: Sequence[str]) -> str:
+    """The sub-command named on the command line ('' for none: `gsmile --help`, `gsmile`)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), "")
+    return first if first in COMMANDS else ""
 
 
 def plugin_commands() -> list:
@@ -61,8 +79,9 @@ def fail(message: str, code: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        parser = build_parser(command_in(argv) or "")
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..backends import create_backend
+from . import COMMANDS
 from ..errors import ConfigError
 from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import open_cache
@@ -45,7 +46,7 @@ def _fraction(text: str) -> float:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "experiment",
-        help="reproduce one of the paper's experiments (tables as JSON, CSV, Markdown)",
+        help=COMMANDS["experiment"],
         description="Reproduce one of the paper's experiments on the chosen model; --list names them.",
     )
     parser.add_argument("name", nargs="?", help="the experiment (see --list)")

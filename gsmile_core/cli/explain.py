@@ -18,6 +18,7 @@ from ..backends.api_common import API_BACKENDS, api_backend_options
 from ..config import KERNEL_WIDTH_RULES, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.parts import EMBEDDERS
+from . import COMMANDS
 from ..errors import ConfigError
 from ..dryrun import plan_dry_run, static_identity
 from ..pipeline import explain
@@ -134,7 +135,7 @@ def read_prompt(value: str) -> str:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "explain",
-        help="explain which words of a prompt drive the answer",
+        help=COMMANDS["explain"],
         description="Explain which words of PROMPT drive the model's answer (gSMILE).",
     )
     parser.add_argument("prompt", help="the prompt to explain, or - to read it from stdin")

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import COMMANDS
 from ..errors import ConfigError
 from ..backends.providers import PROVIDERS, resolve_base_url
 from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
@@ -26,7 +27,7 @@ from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_stat
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "keys",
-        help="store, delete or list API keys (system keyring)",
+        help=COMMANDS["keys"],
         description="Manage API keys in the system keyring (service 'gsmile'). Environment "
         "variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, TOGETHER_API_KEY, "
         "OPENAI_COMPATIBLE_API_KEY) take precedence over the keyring.",

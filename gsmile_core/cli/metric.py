@@ -21,6 +21,7 @@ from ..backends import create_backend
 from ..cache import ResponseCache
 from ..evaluation.checks import REPEAT_STAGE, consistency_check, deletion_check
 from ..config import ExplainConfig
+from . import COMMANDS
 from ..errors import ConfigError
 from ..events import Notice, StageStarted, StepDone
 from ..memo import MemoBackend
@@ -61,7 +62,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("metric", help="compute one ATT metric (accuracy, fidelity, stability, consistency, faithfulness)",
+    parser = sub.add_parser("metric", help=COMMANDS["metric"],
                             description="Compute one ATT metric of the paper's section 4.4.")
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", parser_class=type(parser))
     kinds.required = True

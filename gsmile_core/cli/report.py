@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import COMMANDS
 from ..errors import ConfigError
 from ..report import PALETTES, export
 from ..session import SessionError, load_session
@@ -19,7 +20,7 @@ from ..session import SessionError, load_session
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "report",
-        help="write HTML / Markdown / JSON / SVG reports of a saved session or explanation",
+        help=COMMANDS["report"],
         description=(
             "Write reports of FILE: a gSMILE session, or one explanation written by "
             "'gsmile explain --json'. No model is called."
