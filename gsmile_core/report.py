@@ -279,7 +279,8 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]], ca
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def words_table_html(explanation: Explanation, palette: str | Palette | None = None) -> str:
+def words_table_html(explanation: Explanation, palette: str | Palette | None = None, top: int | None = None) -> str:
+    """Every word (or the `top` most important) with its score, interval and evidence."""
     pal = get_palette(palette)
     scale = scale_of([explanation])
     support = word_support(explanation)
@@ -292,7 +293,7 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
         headers.append(f"95% interval ({esc(', '.join(kinds))})")
     headers += ["perturbations without it", "of them p &lt; α", "with it: p &lt; α", "Fisher p", "significant"]
     rows = []
-    for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
+    for rank, (feature, score) in enumerate(explanation.ranked()[:top], start=1):
         sup = support[feature.index]
         bg = pal.background(score, scale)
         row = [
@@ -385,6 +386,36 @@ def explanation_section_html(
         _kv_table(provenance_rows(explanation)),
     ]
     return "\n".join(parts)
+
+
+FRAGMENT_CLASS = "gsmile-explanation"
+_FRAGMENT_RULES = (".heatmap", ".legend", "table", "th", "td")
+
+
+def _fragment_css() -> str:
+    """The report's own rules for the heatmap, legend and tables, scoped to one fragment, so a
+    notebook page around it keeps its styles."""
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", _CSS):
+        chosen = [s.strip() for s in selectors.split(",") if s.strip().startswith(_FRAGMENT_RULES)]
+        if chosen:
+            rules.append(", ".join(f".{FRAGMENT_CLASS} {s}" for s in chosen) + " {" + body.strip() + "}")
+    return "\n".join(rules)
+
+
+def explanation_fragment_html(explanation: Explanation, palette: str | Palette | None = None, top: int = 10) -> str:
+    """The heatmap, its legend and the top words of one explanation, as an HTML fragment with its
+    own scoped styles (what `Explanation._repr_html_` shows in a notebook)."""
+    words = words_table_html(explanation, palette, top=top)
+    return (
+        f'<div class="{FRAGMENT_CLASS}"><style>{_fragment_css()}</style>'
+        f'<p>{esc(explanation.provenance.backend)} · {esc(explanation.provenance.model)} · '
+        f"{len(explanation.perturbations)} perturbations</p>"
+        + heatmap_html(explanation, palette)
+        + legend_html(explanation, palette, scale_of([explanation]))
+        + words
+        + "</div>"
+    )
 
 
 def explanation_html(explanation: Explanation, palette: str | Palette | None = None, title: str | None = None) -> str:

@@ -8,6 +8,7 @@ type has `to_dict`/`from_dict` so JSON round-trips are lossless and versioned in
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -198,6 +199,10 @@ class Timing:
         return cls(**{k: float(v) for k, v in data.items() if k in known})
 
 
+# Module and function that draw an Explanation as an HTML fragment (notebooks).
+HTML_RENDERER = ("gsmile_core.report", "explanation_fragment_html")
+
+
 @dataclass(frozen=True)
 class Explanation:
     """A finished explanation of one prompt on one model.
@@ -232,6 +237,12 @@ class Explanation:
     def words(self) -> tuple[str, ...]:
         """The prompt's words (the features' texts), in prompt order."""
         return tuple(f.text for f in self.features)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the explanation by itself: the heatmap, its legend and the top words,
+        drawn by the HTML report's renderer (loaded here by name: the report imports this module)."""
+        module, function = HTML_RENDERER
+        return getattr(importlib.import_module(module), function)(self)
 
     def ranked(self) -> list[tuple[Feature, float]]:
         """Features with their scores, most important first (ties keep prompt order)."""

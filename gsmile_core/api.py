@@ -1,0 +1,125 @@
+"""The Python API: `explain` a prompt on any model from a script or a notebook.
+
+    from gsmile_core import explain
+    explanation = explain("What is the meaning of life?", "local", perturbations=32)
+
+`model` is a backend name (`"local"`, `"openai"`, ...; its options in `backend_options`), a backend
+object, or any Python callable `str -> str`, sync or async (wrapped by `FunctionBackend`). Options
+are `ExplainConfig` fields as keywords, or a whole `config=`; an unknown keyword raises
+`ConfigError` naming it. `explain` works inside a running event loop (a Jupyter cell): it runs the
+explanation on a worker thread there. `aexplain` is the coroutine for async code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
+from typing import Any, Union
+
+from .audit import AuditLog
+from .backends import create_backend
+from .backends.base import Backend
+from .backends.function import FunctionBackend
+from .cache import ResponseCache
+from .config import ExplainConfig
+from .errors import ConfigError
+from .events import EventHandler, ignore
+from .types import Explanation
+
+ModelLike = Union[str, Backend, Callable[[str], str], Callable[[str], Awaitable[str]]]
+CacheLike = Union[bool, str, os.PathLike, ResponseCache, None]
+CONFIG_FIELDS = tuple(f.name for f in fields(ExplainConfig))
+
+
+def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainConfig:
+    """`config` (default: the defaults) with `options` applied; unknown names raise ConfigError."""
+    unknown = [name for name in options if name not in CONFIG_FIELDS]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, CONFIG_FIELDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (see ExplainConfig: {', '.join(CONFIG_FIELDS)})"
+        raise ConfigError(f"unknown option {name!r}{hint}")
+    base = config if config is not None else ExplainConfig()
+    if not isinstance(base, ExplainConfig):
+        raise ConfigError(f"config must be an ExplainConfig, got {type(base).__name__}")
+    return base.with_changes(**options) if options else base
+
+
+def make_backend(model: ModelLike, backend_options: Mapping[str, Any] | None = None,
+                 model_name: str | None = None) -> tuple[Backend, bool]:
+    """The backend for `model`, and whether this call made it (and so closes it)."""
+    if isinstance(model, str):
+        return create_backend(model, **dict(backend_options or {})), True
+    if backend_options:
+        raise ConfigError("backend_options apply to a backend named by a string")
+    if hasattr(model, "generate") and hasattr(model, "describe"):
+        return model, False  # type: ignore[return-value]
+    if callable(model):
+        return FunctionBackend(model, name=model_name), True
+    raise ConfigError(f"model must be a backend name, a backend or a callable, got {type(model).__name__}")
+
+
+def _open_cache(cache: CacheLike) -> tuple[ResponseCache | None, bool]:
+    if cache is None or cache is False:
+        return None, False
+    if cache is True:
+        return ResponseCache(), True
+    if isinstance(cache, ResponseCache):
+        return cache, False
+    return ResponseCache(cache), True
+
+
+async def aexplain(
+    prompt: str,
+    model: ModelLike,
+    *,
+    config: ExplainConfig | None = None,
+    backend_options: Mapping[str, Any] | None = None,
+    model_name: str | None = None,
+    cache: CacheLike = True,
+    refresh: bool = False,
+    audit: str | os.PathLike | AuditLog | None = None,
+    on_event: EventHandler | None = None,
+    **options: Any,
+) -> Explanation:
+    """Explain which words of `prompt` drive `model`'s answer (the coroutine; see the module doc).
+
+    cache: True (the user's response cache, as the CLI), False/None (no cache), a folder, or a
+    `ResponseCache`. refresh: ask again and overwrite cached answers. audit: a folder (or an
+    `AuditLog`) that receives every request and response as JSON lines. on_event: the progress
+    stream (`gsmile_core.events`).
+    """
+    from .pipeline import explain as run_pipeline
+
+    settings = make_config(config, **options)
+    backend, owned = make_backend(model, backend_options, model_name)
+    response_cache, owns_cache = _open_cache(cache)
+    audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
+    try:
+        return await run_pipeline(prompt, backend, settings, on_event or ignore,
+                                  cache=response_cache, refresh=refresh, audit=audit_log)
+    finally:
+        if owned:
+            await backend.aclose()
+        if owns_cache and response_cache is not None:
+            response_cache.close()
+        if audit_log is not None and audit_log is not audit:
+            audit_log.close()
+
+
+def explain(prompt: str, model: ModelLike, **arguments: Any) -> Explanation:
+    """Explain which words of `prompt` drive `model`'s answer; the arguments are `aexplain`'s.
+
+    Without a running event loop the explanation runs on this thread; inside one (a notebook
+    cell) it runs on a worker thread with its own loop, and this call waits for it.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(aexplain(prompt, model, **arguments))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsmile-explain") as worker:
+        return worker.submit(lambda: asyncio.run(aexplain(prompt, model, **arguments))).result()
