@@ -166,6 +166,16 @@ def _check_parts(config: ExplainConfig) -> None:
         raise ConfigError(f"unknown --embedder {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})")
 
 
+def mask_options(config: ExplainConfig) -> dict[str, Any]:
+    """The keyword arguments of `method.perturb.plan_perturbations` that this config decides."""
+    return {
+        "perturbations": config.perturbations,
+        "sampler": config.sampler,
+        "seed": config.seed,
+        "max_removed": config.max_removed,
+    }
+
+
 def fit_options(config: ExplainConfig) -> dict[str, Any]:
     """The keyword arguments of `method.fitting.fit_perturbations` that this config decides."""
     return {

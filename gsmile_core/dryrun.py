@@ -18,9 +18,10 @@ from typing import Any
 from .backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
 from .calls import CallJob, job_key
-from .config import ExplainConfig
+from .config import ExplainConfig, mask_options
 from .errors import ConfigError
-from .pipeline import plan_perturbations, prepare_prompt
+from .method.perturb import plan_perturbations
+from .method.segment import prepare_prompt
 from .backends.providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
@@ -120,8 +121,8 @@ def plan_dry_run(
     cache: ResponseCache | None = None,
     refresh: bool = False,
 ) -> DryRunPlan:
-    clean, features = prepare_prompt(prompt, config)
-    masks, texts, _ = plan_perturbations(clean, features, config)
+    clean, features = prepare_prompt(prompt, max_words=config.max_words)
+    masks, texts, _ = plan_perturbations(clean, features, **mask_options(config))
     jobs = plan_jobs(texts, config.samples_per_prompt)
     cached_jobs = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)
     seen: set[str] = set()

@@ -25,47 +25,28 @@ from .backends.base import Backend
 from .audit import AuditLog
 from .cache import ResponseCache
 from .sampling import engine_for, generate_answers
-from .config import ExplainConfig, fit_options
+from .config import ExplainConfig, fit_options, mask_options
 from .cpu import available_cores
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
-from .errors import ConfigError
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
 from .method.fitting import fit_perturbations
-from .method.perturb import make_masks
-from .sanitize import strip_unsafe
-from .method.segment import apply_mask, split_words
+from .method import perturb, segment
 from .method.stats import mc_standard_error, permutation_test
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
 from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
 
 def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:
-    """Sanitise and split the prompt; refuse empty or over-long prompts with a clear message."""
-    clean = strip_unsafe(prompt).strip()
-    if not clean:
-        raise ConfigError("the prompt is empty")
-    features = split_words(clean)
-    if len(features) > config.max_words:
-        raise ConfigError(
-            f"the prompt has {len(features)} words; the limit is {config.max_words} "
-            f"(raise it with --max-words)"
-        )
-    return clean, features
+    """Sanitise and split the prompt under `config`'s word limit (`method.segment.prepare_prompt`)."""
+    return segment.prepare_prompt(prompt, max_words=config.max_words)
 
 
 def plan_perturbations(
     prompt: str, features: Sequence[Feature], config: ExplainConfig
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...], bool]:
-    """The masks, the exact text sent for each, and whether the masks were enumerated."""
-    masks, enumerated = make_masks(
-        len(features),
-        config.perturbations,
-        sampler=config.sampler,
-        seed=config.seed,
-        max_removed=config.max_removed,
-    )
-    return masks, tuple(apply_mask(prompt, features, m) for m in masks), enumerated
+    """The masks `config` asks for, the text sent for each, and whether they were enumerated."""
+    return perturb.plan_perturbations(prompt, features, **mask_options(config))
 
 
 async def explain(

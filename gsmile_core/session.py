@@ -28,12 +28,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import paths
 from .atomic import write_text_atomic
+from .clock import utc_now
 from .evaluation.check_results import CheckResult, check_from_dict
 from .errors import GsmileError
 from .types import EXPLANATION_FORMAT, Explanation
@@ -62,11 +62,6 @@ MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 class SessionError(GsmileError):
     """A session file cannot be read or written; the message is one line naming the file."""
-
-
-def utc_now() -> str:
-    """An ISO-8601 UTC timestamp to the second, e.g. 2026-11-22T13:40:00Z."""
-    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- the values --------------------------------------------------------------------------------

@@ -237,14 +237,6 @@ class GsmileApp(App):
             main.start_over()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .cli import add_arguments
-
-    parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
-    add_arguments(parser)
-    return parser
-
-
 def app_from_args(args: argparse.Namespace) -> GsmileApp:
     session = path = None
     if args.session:
@@ -263,16 +255,3 @@ def app_from_args(args: argparse.Namespace) -> GsmileApp:
         session_path=path,
         theme=args.theme,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
-    args = build_parser().parse_args(argv)
-    try:
-        app = app_from_args(args)
-    except GsmileError as error:
-        print(f"gsmile: error: {error}", file=sys.stderr)
-        return 2
-    app.run()
-    return 0

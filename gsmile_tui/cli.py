@@ -8,6 +8,8 @@ imported only when the command runs, so `gsmile --help` and the other commands n
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,4 +35,22 @@ def run(args: argparse.Namespace) -> int:
     from .app import app_from_args
 
     app_from_args(args).run()  # a bad --session/--theme raises GsmileError: one line, exit 2/1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `gsmile-tui` script: the same options as `gsmile tui`."""
+    from gsmile_core.errors import GsmileError
+
+    parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        from .app import app_from_args
+
+        app = app_from_args(args)
+    except GsmileError as error:
+        print(f"gsmile: error: {error}", file=sys.stderr)
+        return 2
+    app.run()
     return 0

@@ -39,7 +39,7 @@ from ..pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
 from ..sampling import plan_jobs
 from ..method.segment import apply_mask
-from ..session import utc_now
+from ..clock import utc_now
 from ..types import Explanation
 
 DEFAULT_TOP_K = 3

@@ -16,13 +16,15 @@ Samplers (`--sampler`):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import combinations, product
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..types import Feature
 from .parts import SAMPLERS
+from .segment import apply_mask
 
 Mask = tuple[int, ...]
 
@@ -138,3 +140,17 @@ def make_masks(
         seen.add(mask)
         masks.append(mask)
     return tuple(masks), False
+
+
+def plan_perturbations(
+    prompt: str,
+    features: Sequence[Feature],
+    *,
+    perturbations: int,
+    sampler: str,
+    seed: int,
+    max_removed: int | None = None,
+) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...], bool]:
+    """The masks, the exact text sent for each, and whether the masks were enumerated."""
+    masks, enumerated = make_masks(len(features), perturbations, sampler=sampler, seed=seed, max_removed=max_removed)
+    return masks, tuple(apply_mask(prompt, features, m) for m in masks), enumerated

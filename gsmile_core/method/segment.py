@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..errors import ConfigError
+from ..sanitize import strip_unsafe
 from ..types import Feature
 
 _WORD = re.compile(r"\S+")
@@ -39,3 +41,17 @@ def apply_mask(prompt: str, features: Sequence[Feature], mask: Sequence[int]) ->
             # The separator before the next kept word is the whitespace just before it.
             previous_end = feature.end
     return "".join(pieces)
+
+
+def prepare_prompt(prompt: str, *, max_words: int) -> tuple[str, tuple[Feature, ...]]:
+    """Sanitise and split the prompt; refuse empty or over-long prompts with a clear message."""
+    clean = strip_unsafe(prompt).strip()
+    if not clean:
+        raise ConfigError("the prompt is empty")
+    features = split_words(clean)
+    if len(features) > max_words:
+        raise ConfigError(
+            f"the prompt has {len(features)} words; the limit is {max_words} "
+            f"(raise it with --max-words)"
+        )
+    return clean, features
