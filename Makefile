@@ -34,3 +34,4 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_local_explain.py
 	$(BIN)/python benchmarks/bench_api_concurrency.py
+	$(BIN)/python benchmarks/cold_start.py

@@ -16,6 +16,8 @@ from .method.parts import DISTANCES, EMBEDDERS, SAMPLERS, SURROGATES
 from .types import GenerationParams
 
 DEFAULT_MAX_WORDS = 300
+# The largest prompt exact Shapley values enumerate (2^d prompts; evaluation.shapley).
+MAX_SHAPLEY_WORDS = 12
 
 SURROGATE_NAMES = tuple(SURROGATES.names())
 SAMPLER_NAMES = tuple(SAMPLERS.names())

@@ -15,15 +15,12 @@ from rich.console import Console
 from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
-from ..config import KERNEL_WIDTH_RULES, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..config import KERNEL_WIDTH_RULES, MAX_SHAPLEY_WORDS, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.parts import EMBEDDERS
 from . import COMMANDS
 from ..errors import ConfigError
-from ..dryrun import plan_dry_run, static_identity
-from ..pipeline import explain
-from ..evaluation.shapley import MAX_SHAPLEY_WORDS, SHAPLEY_KEY, exact_shapley
-from ..render_terminal import full_report
+from ..types import Explanation
 from .argtypes import non_negative_int, number, positive_int
 from .engine_options import (
     add_engine_options,
@@ -150,12 +147,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The heavy parts (numpy, POT, scikit-learn) load only when something is computed: a re-run
+    # whose explanation is stored is read and drawn without them.
+    from ..dryrun import static_identity
+    from ..explanation_store import ExplanationStore, explanation_key
+    from ..method.segment import prepare_prompt
+    from ..render_terminal import full_report
+
     config = config_from_args(args)
     prompt = read_prompt(args.prompt)
-    # Validate the prompt before loading any model.
-    from ..pipeline import prepare_prompt
-
-    _, features = prepare_prompt(prompt, config)
+    _, features = prepare_prompt(prompt, max_words=config.max_words)  # before loading any model
     if getattr(args, "shapley", False) and len(features) > MAX_SHAPLEY_WORDS:
         raise ConfigError(
             f"--shapley enumerates 2^d prompts: at most {MAX_SHAPLEY_WORDS} words, the prompt has {len(features)}"
@@ -167,28 +168,23 @@ def run(args: argparse.Namespace) -> int:
     check_session_target(getattr(args, "session", None))
     cache = open_cache(args)
     try:
-        if args.dry_run or config.max_calls is not None or config.max_cost is not None:
-            # Planned without building the backend: no model loaded, no key read, no call.
-            identity = static_identity(args.backend, _identity_options(args))
-            plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
-            if args.dry_run:
-                print_dry_run(plan)
-                return 0
-            check_budget(plan, config)
-        audit = open_audit(args)
-        try:
-            backend = create_backend(args.backend, **backend_options(args))
-            err = Console(stderr=True)
-            with ProgressPrinter(err, enabled=not args.quiet) as progress:
-                explanation = asyncio.run(
-                    _explain(
-                        prompt, backend, config, progress, shapley=args.shapley,
-                        cache=cache, refresh=args.refresh, audit=audit,
-                    )
+        store = key = explanation = None
+        if cache is not None and not args.dry_run and not args.refresh:
+            store = ExplanationStore(cache.directory)
+            identity = static_identity(args.backend, _identity_options(args)).to_dict()
+            key = explanation_key(prompt, config, identity, {"shapley": bool(args.shapley)})
+            explanation = store.get(key)
+            if explanation is not None and not args.quiet:
+                Console(stderr=True).print(
+                    "gsmile: this exact run is stored: shown without calling the model or recomputing "
+                    "(--refresh recomputes)", style="dim", highlight=False, markup=False,
                 )
-        finally:
-            if audit is not None:
-                audit.close()
+        if explanation is None:
+            explanation = _compute(args, prompt, config, cache)
+            if explanation is None:  # a dry run: printed, nothing computed
+                return 0
+            if store is not None and key is not None:
+                store.put(key, explanation)
     finally:
         if cache is not None:
             cache.close()
@@ -204,6 +200,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:
+    """Plan (and stop there on --dry-run), check the budget, then call the model and explain."""
+    from ..dryrun import plan_dry_run, static_identity
+
+    if args.dry_run or config.max_calls is not None or config.max_cost is not None:
+        # Planned without building the backend: no model loaded, no key read, no call.
+        identity = static_identity(args.backend, _identity_options(args))
+        plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
+        if args.dry_run:
+            print_dry_run(plan)
+            return None
+        check_budget(plan, config)
+    audit = open_audit(args)
+    try:
+        backend = create_backend(args.backend, **backend_options(args))
+        err = Console(stderr=True)
+        with ProgressPrinter(err, enabled=not args.quiet) as progress:
+            return asyncio.run(
+                _explain(
+                    prompt, backend, config, progress, shapley=args.shapley,
+                    cache=cache, refresh=args.refresh, audit=audit,
+                )
+            )
+    finally:
+        if audit is not None:
+            audit.close()
+
+
 def _identity_options(args: argparse.Namespace) -> dict[str, Any]:
     """Model, base URL and endpoint flags only: enough to name the model without reading a key."""
     values = {"model": args.model, "base_url": getattr(args, "base_url", None), "api": getattr(args, "api", None)}
@@ -211,6 +235,9 @@ def _identity_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _explain(prompt, backend, config, progress, shapley=False, **engine):
+    from ..evaluation.shapley import SHAPLEY_KEY, exact_shapley
+    from ..pipeline import explain
+
     try:
         explanation = await explain(prompt, backend, config, on_event=progress.handle, **engine)
         if shapley:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..backends.base import Backend
-from ..config import ExplainConfig
+from ..config import MAX_SHAPLEY_WORDS, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
@@ -33,7 +33,6 @@ from ..events import EventHandler, ignore
 from ..method.segment import apply_mask
 from ..types import Explanation
 
-MAX_SHAPLEY_WORDS = 12
 SHAPLEY_KEY = "shapley"
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from .surrogate import fit_surrogate
 
 INTERVALS_KEY = "intervals"
 DEFAULT_LEVEL = 0.95
@@ -74,6 +73,8 @@ def bootstrap_intervals(
     level: float = DEFAULT_LEVEL,
 ) -> WordIntervals:
     """Percentile intervals of each word's importance over `resamples` bootstrap refits."""
+    from .surrogate import fit_surrogate  # scikit-learn: only when fitting, not when reading intervals
+
     masks = np.asarray(masks, dtype=float)
     target = np.asarray(target, dtype=float)
     weights = np.asarray(weights, dtype=float)

@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import fisher_exact
-
 from ..types import Explanation, Feature
 from .uncertainty import INTERVALS_KEY, intervals_of
 
@@ -77,6 +75,8 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
         fisher_p = None
         if dropped and kept:
             table = [[sig_dropped, len(dropped) - sig_dropped], [sig_kept, len(kept) - sig_kept]]
+            from scipy.stats import fisher_exact  # here, not at import: drawing a saved run needs no scipy
+
             fisher_p = float(fisher_exact(table, alternative="greater").pvalue)
         std = None
         if explanation.attribution_std is not None and i < len(explanation.attribution_std):
