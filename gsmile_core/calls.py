@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -36,8 +35,10 @@ from .cache import CallIdentity, ResponseCache, cache_key
 from .errors import BackendError, GsmileError
 from .events import EventHandler, GenerationReceived, Notice, StageStarted, ignore
 from .pricing import Price, estimate_input_tokens
-from .sanitize import strip_unsafe
+from .sanitize import one_line, strip_unsafe
 from .types import Generation, GenerationParams
+
+ERROR_LIMIT = 300  # characters of a provider's error message kept in one line
 
 KIND_LABELS = {
     "auth": "authentication failed",
@@ -138,11 +139,6 @@ def params_for_sample(params: GenerationParams, sample: int) -> GenerationParams
 def job_key(identity: CallIdentity, params: GenerationParams, job: CallJob) -> str:
     """The response-cache key of one job."""
     return cache_key(identity, params_for_sample(params, job.sample), job.prompt, job.sample)
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    line = re.sub(r"\s+", " ", strip_unsafe(str(text))).strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class RateLimiter:
@@ -383,7 +379,7 @@ class CallEngine:
                 raise
             except Exception as raised:  # a backend broke its contract; still one clear line
                 error = BackendError(
-                    f"{self.identity.provider}: {type(raised).__name__}: {one_line(str(raised))}",
+                    f"{self.identity.provider}: {type(raised).__name__}: {one_line(str(raised), ERROR_LIMIT)}",
                     kind="bad_response",
                 )
             finally:
@@ -402,7 +398,7 @@ class CallEngine:
                     self.cache.put(key, self.identity, generation)
                 self._audit_response(key, attempt, generation)
                 return generation
-            message = one_line(str(error))
+            message = one_line(str(error), ERROR_LIMIT)
             label = KIND_LABELS.get(error.kind, "provider error")
             if not error.retryable:
                 self._audit_error(key, attempt, error, None)
@@ -526,7 +522,7 @@ class CallEngine:
                 call=key,
                 attempt=attempt,
                 kind=error.kind,
-                message=one_line(str(error)),
+                message=one_line(str(error), ERROR_LIMIT),
                 retry_after=error.retry_after,
                 retry_in_s=retry_in,
             )

@@ -11,6 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
+# What each stage is called on screen (the CLI's progress bar and the TUI's run log).
+STAGE_LABELS = {
+    "generate": "asking the model",
+    "embed": "embedding answers",
+    "pvalues": "permutation p-values",
+    "fit": "fitting the surrogate",
+}
+
+
 @dataclass(frozen=True)
 class StageStarted:
     """A stage began: `generate`, `embed`, `pvalues`, `fit`. `total` is its number of steps."""

@@ -14,15 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from ..events import Event, GenerationReceived, Notice, StageStarted, StepDone
-
-STAGE_LABELS = {
-    "generate": "asking the model",
-    "embed": "embedding answers",
-    "pvalues": "permutation p-values",
-    "fit": "fitting the surrogate",
-}
-
+from ..events import STAGE_LABELS, Event, GenerationReceived, Notice, StageStarted, StepDone
 
 class StderrProgress:
     """The bar with ETA (live on a terminal only) and notices in yellow; subclasses read the steps."""

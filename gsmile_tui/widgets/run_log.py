@@ -11,16 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar, RichLog
 
+from gsmile_core.events import STAGE_LABELS
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation
-
-STAGE_LABELS = {
-    "generate": "asking the model",
-    "embed": "embedding answers",
-    "pvalues": "permutation p-values",
-    "fit": "fitting the surrogate",
-}
-
 
 class RunLog(Vertical):
     DEFAULT_CSS = """
