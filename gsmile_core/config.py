@@ -8,14 +8,16 @@ stored in every result (provenance: every parameter, the seed included).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .errors import ConfigError
 from .method.parts import DISTANCES, EMBEDDERS, SAMPLERS, SURROGATES
+from .method.units import UNIT_CHOICES
 from .types import GenerationParams
 
-DEFAULT_MAX_WORDS = 300
+DEFAULT_MAX_WORDS = 20_000  # words of the prompt; long ones are explained by sentences (unit auto)
 # The largest prompt exact Shapley values enumerate (2^d prompts; evaluation.shapley).
 MAX_SHAPLEY_WORDS = 12
 
@@ -67,6 +69,10 @@ class ExplainConfig:
     requests_per_minute: float | None = None
     max_calls: int | None = None
     max_cost: float | None = None
+    # The units explained (method.units): word, phrase, sentence, paragraph, or auto (by length);
+    # `keep` is a regular expression whose matches are never removed.
+    unit: str = "auto"
+    keep: str | None = None
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
@@ -111,6 +117,7 @@ class ExplainConfig:
                 f"--kernel-width must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}"
             )
         _check_parts(self)
+        _check_units(self)
 
     def generation_params(self) -> GenerationParams:
         return GenerationParams(
@@ -158,6 +165,18 @@ def _check_engine(config: ExplainConfig) -> None:
         raise ConfigError(f"--max-cost must be a number of US dollars >= 0, got {config.max_cost!r}")
 
 
+def _check_units(config: ExplainConfig) -> None:
+    if config.unit not in UNIT_CHOICES:
+        raise ConfigError(f"unknown unit {config.unit!r} (known: {', '.join(UNIT_CHOICES)})")
+    if config.keep is not None:
+        if not isinstance(config.keep, str) or not config.keep:
+            raise ConfigError("--keep must be a non-empty regular expression")
+        try:
+            re.compile(config.keep)
+        except re.error as error:
+            raise ConfigError(f"--keep {config.keep!r} is not a valid regular expression ({error})") from None
+
+
 def _check_parts(config: ExplainConfig) -> None:
     """Distances and embedders are checked against their registries' declared names (`method.parts`
     loads no POT or scipy)."""
@@ -166,6 +185,11 @@ def _check_parts(config: ExplainConfig) -> None:
             raise ConfigError(f"unknown --{option} {name!r} (known: {', '.join(DISTANCES.names())})")
     if config.embedder not in EMBEDDERS:
         raise ConfigError(f"unknown --embedder {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})")
+
+
+def unit_options(config: ExplainConfig) -> dict[str, Any]:
+    """The keyword arguments of `method.segment.prepare_prompt` that this config decides."""
+    return {"max_words": config.max_words, "unit": config.unit, "keep": config.keep}
 
 
 def mask_options(config: ExplainConfig) -> dict[str, Any]:

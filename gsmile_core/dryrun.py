@@ -18,7 +18,7 @@ from typing import Any
 from .backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
 from .calls import CallJob, job_key
-from .config import ExplainConfig, mask_options
+from .config import ExplainConfig, mask_options, unit_options
 from .errors import ConfigError
 from .method.perturb import plan_perturbations
 from .method.segment import prepare_prompt
@@ -121,7 +121,7 @@ def plan_dry_run(
     cache: ResponseCache | None = None,
     refresh: bool = False,
 ) -> DryRunPlan:
-    clean, features = prepare_prompt(prompt, max_words=config.max_words)
+    clean, features = prepare_prompt(prompt, **unit_options(config))
     masks, texts, _ = plan_perturbations(clean, features, **mask_options(config))
     jobs = plan_jobs(texts, config.samples_per_prompt)
     cached_jobs = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)

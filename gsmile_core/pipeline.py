@@ -25,7 +25,7 @@ from .backends.base import Backend
 from .audit import AuditLog
 from .cache import ResponseCache
 from .sampling import engine_for, generate_answers
-from .config import ExplainConfig, fit_options, mask_options
+from .config import ExplainConfig, fit_options, mask_options, unit_options
 from .cpu import available_cores
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
@@ -39,7 +39,7 @@ from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_int
 
 def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:
     """Sanitise and split the prompt under `config`'s word limit (`method.segment.prepare_prompt`)."""
-    return segment.prepare_prompt(prompt, max_words=config.max_words)
+    return segment.prepare_prompt(prompt, **unit_options(config))
 
 
 def plan_perturbations(

@@ -39,19 +39,22 @@ def _finite_or_none(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Feature:
-    """One interpretable feature of the prompt: a word, with where it sits in the prompt."""
+    """One interpretable unit of the prompt (a word, phrase, sentence or paragraph: `level`),
+    with where it sits in the prompt."""
 
     index: int
     text: str
     start: int
     end: int
+    level: str = "word"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Feature:
-        return cls(int(data["index"]), str(data["text"]), int(data["start"]), int(data["end"]))
+        return cls(int(data["index"]), str(data["text"]), int(data["start"]), int(data["end"]),
+                   str(data.get("level", "word")))
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from rich.console import Console
 from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import API_BACKENDS, api_backend_options
-from ..config import KERNEL_WIDTH_RULES, MAX_SHAPLEY_WORDS, PRESETS, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
+from ..config import KERNEL_WIDTH_RULES, MAX_SHAPLEY_WORDS, PRESETS, unit_options, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.parts import EMBEDDERS
 from . import COMMANDS
 from ..errors import ConfigError
+from ..method.units import AUTO_SENTENCES, AUTO_WORDS, UNIT_CHOICES
 from ..types import Explanation
 from .argtypes import non_negative_int, number, positive_int
 from .engine_options import (
@@ -68,6 +69,8 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--drop-insignificant", action="store_true", help="fit only perturbations with p < alpha (the paper's rule)")
     m.add_argument("--ci-resamples", type=non_negative_int, default=d.ci_resamples, help="bootstrap refits for per-word confidence intervals, 0 = off (default: %(default)s)")
     m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
+    m.add_argument("--unit", choices=UNIT_CHOICES, default=d.unit, help=f"what is removed and scored: words, phrases, sentences or paragraphs; auto = words up to {AUTO_WORDS} words, else sentences up to {AUTO_SENTENCES}, else paragraphs (default: %(default)s)")
+    m.add_argument("--keep", metavar="REGEX", default=None, help="never remove text matching REGEX (also: wrap a span of the prompt in [[ and ]])")
     add_engine_options(parser)
 
 
@@ -102,6 +105,8 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
         ci_resamples=args.ci_resamples,
         concurrency=args.concurrency,
         max_words=args.max_words,
+        unit=args.unit,
+        keep=args.keep,
         system_prompt=args.system_prompt,
         **engine_config_values(args),
     )
@@ -123,10 +128,36 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def read_prompt(value: str) -> str:
+def read_prompt(value: str | None, prompt_file: str | None = None) -> str:
+    """The prompt from the argument, stdin (`-`) or `--prompt-file`; exactly one of them."""
+    if prompt_file is not None:
+        if value is not None:
+            raise ConfigError("give the prompt as an argument or with --prompt-file, not both")
+        return read_prompt_file(Path(prompt_file))
+    if value is None:
+        raise ConfigError("no prompt: give it as an argument, - for stdin, or --prompt-file PATH")
     if value == "-":
         return sys.stdin.read()
     return value
+
+
+def read_prompt_file(path: Path) -> str:
+    """A prompt file's text: UTF-8 (a byte-order mark dropped); anything else is one clear error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"prompt file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"prompt file {path} is a folder") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read prompt file {path}: {error.strerror or error}") from None
+    if b"\x00" in data:
+        raise ConfigError(f"prompt file {path} is binary (it holds NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"prompt file {path} is not UTF-8 text (byte {error.start}); convert it, e.g. with iconv") from None
+    return text.removeprefix("\ufeff")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -135,7 +166,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help=COMMANDS["explain"],
         description="Explain which words of PROMPT drive the model's answer (gSMILE).",
     )
-    parser.add_argument("prompt", help="the prompt to explain, or - to read it from stdin")
+    parser.add_argument("prompt", nargs="?", default=None, help="the prompt to explain, or - to read it from stdin")
+    parser.add_argument("--prompt-file", metavar="PATH", default=None, help="read the prompt from a UTF-8 text file (for long prompts)")
     add_explain_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
@@ -155,8 +187,8 @@ def run(args: argparse.Namespace) -> int:
     from ..render_terminal import full_report
 
     config = config_from_args(args)
-    prompt = read_prompt(args.prompt)
-    _, features = prepare_prompt(prompt, max_words=config.max_words)  # before loading any model
+    prompt = read_prompt(args.prompt, getattr(args, "prompt_file", None))
+    _, features = prepare_prompt(prompt, **unit_options(config))  # before loading any model
     if getattr(args, "shapley", False) and len(features) > MAX_SHAPLEY_WORDS:
         raise ConfigError(
             f"--shapley enumerates 2^d prompts: at most {MAX_SHAPLEY_WORDS} words, the prompt has {len(features)}"

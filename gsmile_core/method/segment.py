@@ -8,50 +8,77 @@ a mask is exactly the original with the dropped words cut out — the mask is th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ..errors import ConfigError
 from ..sanitize import strip_unsafe
 from ..types import Feature
+from .units import WORD, segment
 
-_WORD = re.compile(r"\S+")
 
 
 def split_words(prompt: str) -> tuple[Feature, ...]:
     """Words of `prompt` with their character offsets."""
     return tuple(
         Feature(index=i, text=m.group(), start=m.start(), end=m.end())
-        for i, m in enumerate(_WORD.finditer(prompt))
+        for i, m in enumerate(WORD.finditer(prompt))
     )
 
 
 def apply_mask(prompt: str, features: Sequence[Feature], mask: Sequence[int]) -> str:
-    """The prompt with the features whose mask entry is 0 removed, order and spacing kept."""
+    """The prompt with the units whose mask entry is 0 removed, order and spacing kept.
+
+    Text between units that is not whitespace is protected (a `[[...]]` or `--keep` span, see
+    `units`) and always kept. Each kept piece is preceded by the whitespace between it and the
+    piece just before it in the prompt, so removing a unit never glues its neighbours together
+    nor doubles a space.
+    """
     if len(mask) != len(features):
         raise ValueError(f"mask has {len(mask)} entries for {len(features)} features")
     pieces: list[str] = []
     previous_end: int | None = None
-    for feature, keep in zip(features, mask):
+    for start, end, keep in _pieces(prompt, features, mask):
         if keep:
             if previous_end is not None:
-                pieces.append(prompt[previous_end : feature.start] or " ")
-            pieces.append(feature.text)
+                pieces.append(prompt[previous_end:start] or " ")
+            pieces.append(prompt[start:end])
         if keep or previous_end is not None:
-            # The separator before the next kept word is the whitespace just before it.
-            previous_end = feature.end
+            # The separator before the next kept piece is the whitespace just before it.
+            previous_end = end
     return "".join(pieces)
 
 
-def prepare_prompt(prompt: str, *, max_words: int) -> tuple[str, tuple[Feature, ...]]:
-    """Sanitise and split the prompt; refuse empty or over-long prompts with a clear message."""
+def _pieces(prompt: str, features: Sequence[Feature], mask: Sequence[int]):
+    """(start, end, keep) of every unit and every protected stretch between units, in order."""
+    cursor = 0
+    for feature, keep in zip(features, mask):
+        yield from _protected_between(prompt, cursor, feature.start)
+        yield feature.start, feature.end, bool(keep)
+        cursor = feature.end
+    yield from _protected_between(prompt, cursor, len(prompt))
+
+
+def _protected_between(prompt: str, start: int, end: int):
+    gap = prompt[start:end]
+    core = gap.strip()
+    if core:
+        left = start + len(gap) - len(gap.lstrip())
+        yield left, left + len(core), True
+
+
+def prepare_prompt(
+    prompt: str, *, max_words: int, unit: str = "word", keep: str | None = None
+) -> tuple[str, tuple[Feature, ...]]:
+    """Sanitise the prompt and cut it into units (`units.segment`: `[[...]]` markers removed,
+    protected spans left out of the units); refuse empty or over-long prompts with a clear message."""
     clean = strip_unsafe(prompt).strip()
     if not clean:
         raise ConfigError("the prompt is empty")
-    features = split_words(clean)
-    if len(features) > max_words:
+    words = sum(1 for _ in WORD.finditer(clean))
+    if words > max_words:
         raise ConfigError(
-            f"the prompt has {len(features)} words; the limit is {max_words} "
-            f"(raise it with --max-words)"
+            f"the prompt has {words} words; the limit is {max_words} "
+            f"(raise it with --max-words, or explain the document in parts)"
         )
-    return clean, features
+    segmented = segment(clean, unit, keep)
+    return segmented.text, segmented.units

@@ -63,7 +63,7 @@ def test_prompt_from_stdin():
         (["explain", "hi", "--kernel-width", "wide"], "expected a number"),
         (["explain", "hi", "--alpha", "2"], "--alpha"),
         (["explain", "hi", "--sampler", "local"], "--max-removed"),
-        (["explain", "word " * 2000], "limit is 300"),
+        (["explain", "word " * 20_001], "limit is 20000"),
         (["explain", "hi", "--json", "/nonexistent/dir/x.json"], "does not exist"),
         (["explain"], "required"),
         (["bogus"], "invalid choice"),

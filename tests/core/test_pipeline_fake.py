@@ -106,12 +106,14 @@ def test_empty_prompts_are_refused(prompt):
 
 
 def test_too_long_prompt_is_refused_with_the_limit():
+    with pytest.raises(ConfigError, match="limit is 20000.*--max-words"):
+        explain_sync("word " * 20_001, FakeBackend(), ExplainConfig())
     with pytest.raises(ConfigError, match="limit is 300.*--max-words"):
-        explain_sync("word " * 2000, FakeBackend(), ExplainConfig())
+        explain_sync("word " * 301, FakeBackend(), ExplainConfig(max_words=300))
 
 
 def test_long_prompt_works_when_the_limit_is_raised():
-    result = explain_sync("word " * 2000 + "doctor", FakeBackend(), ExplainConfig(max_words=2001, perturbations=16, bootstrap=50))
+    result = explain_sync("word " * 2000 + "doctor", FakeBackend(), ExplainConfig(max_words=2001, perturbations=16, bootstrap=50, unit="word"))
     assert len(result.features) == 2001
 
 
