@@ -120,14 +120,18 @@ async def explain(
         warn(f"{outcome.dropped} of {len(masks)} perturbations had p >= {config.alpha} and were left out of the fit")
     if np.allclose(deltas, 0):
         warn("no perturbation moved the answer: every score is 0")
+    if outcome.surrogate != config.surrogate:
+        warn(f"{len(features)} units and {int(used.sum())} perturbations: least squares is underdetermined, "
+             f"so the {outcome.surrogate} surrogate was fitted instead of {config.surrogate} (more perturbations, "
+             f"or a coarser --unit, restore it)")
     intervals = {}
     credible = credible_intervals(fit.credible_intervals())
     if credible is not None:
         intervals["credible"] = credible.to_dict()
     if config.ci_resamples > 0:
         intervals["bootstrap"] = bootstrap_intervals(
-            config.surrogate, mask_matrix[used], deltas[used], weights[used],
-            resamples=config.ci_resamples, seed=config.seed,
+            outcome.surrogate, mask_matrix[used], deltas[used], weights[used],
+            resamples=config.ci_resamples, seed=config.seed, alpha=fit.alpha,
         ).to_dict()
     fit_seconds = time.perf_counter() - t0
     on_event(StepDone("fit", 1, 1))
@@ -186,6 +190,7 @@ async def explain(
                 (mc_standard_error(p, n) for p, n in zip(p_values, draws) if p is not None and n), default=None
             ),
             INTERVALS_KEY: intervals,
+            "surrogate_fitted": outcome.surrogate,
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
             **_sampling_extras(config, sampled, deltas, noise_floor, warn),

@@ -59,7 +59,7 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--max-removed", type=positive_int, default=None, help="most words removed per mask, for --sampler local")
     m.add_argument("--p", type=number, default=d.p, help="order of the Wasserstein distance (default: %(default)s)")
     m.add_argument("--kernel-width", type=kernel_width, default=None, help=f"σ of the kernel, or 'auto' = median input distance, 'uniform' = equal weights (default: {d.kernel_width})")
-    m.add_argument("--surrogate", choices=SURROGATE_NAMES, default=None, help=f"wls (weighted least squares), bayes (Bayesian ridge, with credible intervals) or lime (LIME's mask kernel and ridge, a baseline) (default: {d.surrogate})")
+    m.add_argument("--surrogate", choices=SURROGATE_NAMES, default=None, help=f"wls (weighted least squares), bayes (Bayesian ridge, with credible intervals) or lime (LIME's mask kernel and ridge, a baseline) or ridge (alpha by cross-validation; wls becomes ridge when units outnumber perturbations) (default: {d.surrogate})")
     m.add_argument("--embedder", choices=EMBEDDERS.names(), default=None, help=f"word vectors for the distances (default: {d.embedder})")
     m.add_argument("--input-distance", choices=DISTANCES.names(), default=None, help=f"distance between prompts, for the kernel (default: {d.input_distance})")
     m.add_argument("--output-distance", choices=DISTANCES.names(), default=None, help=f"distance between answers, the regression target (default: {d.output_distance})")

@@ -117,7 +117,7 @@ def refit(
         provenance=replace(explanation.provenance, embedder=config.embedder),
         model_calls=0,
         cache_hits=explanation.unique_prompts,
-        extras={**explanation.extras, "refit_of": _describe(base)},
+        extras={**explanation.extras, "refit_of": _describe(base), "surrogate_fitted": outcome.surrogate},
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .fidelity import fidelity
 from .stats import effective_sample_size, gaussian_kernel, kernel_width_for
-from .surrogate import LIME_KERNEL_WIDTH, SurrogateFit, fit_surrogate, lime_weights
+from .surrogate import LIME_KERNEL_WIDTH, SurrogateFit, effective_surrogate, fit_surrogate, lime_weights
 from ..types import Fidelity
 
 
@@ -29,6 +29,7 @@ class FitOutcome:
     used: np.ndarray  # bool per perturbation: entered the fit
     fit: SurrogateFit
     fidelity: Fidelity
+    surrogate: str  # the surrogate fitted (`effective_surrogate`: wls becomes ridge when underdetermined)
 
     @property
     def dropped(self) -> int:
@@ -85,6 +86,7 @@ def fit_perturbations(
     """Weight, select and fit: the surrogate of Δ (`deltas`) on the masks, and its fidelity."""
     sigma, weights = kernel_weights(masks, deltas_in, surrogate=surrogate, kernel_width=kernel_width)
     used = fit_selection(p_values, drop_insignificant=drop_insignificant, alpha=alpha)
-    fit = fit_surrogate(surrogate, masks[used], deltas[used], weights[used])
+    fitted = effective_surrogate(surrogate, masks.shape[1], int(used.sum()))
+    fit = fit_surrogate(fitted, masks[used], deltas[used], weights[used])
     quality = fidelity(deltas[used], fit.predictions, weights[used], n_features)
-    return FitOutcome(sigma, weights, used, fit, quality)
+    return FitOutcome(sigma, weights, used, fit, quality, fitted)

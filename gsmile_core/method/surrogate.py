@@ -16,6 +16,12 @@ scikit-learn `Ridge(alpha=1)` — LIME's defaults. We keep every word (LIME woul
 `lime_weights` instead of the Gaussian kernel of the input distance when this surrogate is
 chosen.
 
+`ridge` (α by generalised cross-validation, scikit-learn `RidgeCV`) is what `wls` becomes when a
+prompt has at least as many units as perturbations entering the fit: least squares is then
+underdetermined (the minimum-norm solution interpolates, and bootstrap refits of it scatter so
+far that a word's interval need not contain its own score), while ridge stays defined and
+stable. `effective_surrogate` decides; the explanation records the choice and warns.
+
 Bayesian ridge's posterior for the coefficients, given its fitted precisions, is Gaussian, so
 `credible_intervals` gives each word's exact central credible interval of the importance.
 """
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.linear_model import BayesianRidge, LinearRegression, Ridge
+from sklearn.linear_model import BayesianRidge, LinearRegression, Ridge, RidgeCV
 from sklearn.metrics.pairwise import pairwise_distances
 
 from .parts import SURROGATES
@@ -34,6 +40,14 @@ from .parts import SURROGATES
 SURROGATES.register("wls")(LinearRegression)
 SURROGATES.register("bayes")(BayesianRidge)
 SURROGATES.register("lime")(Ridge)
+RIDGE_ALPHAS = tuple(np.logspace(-3, 3, 13))
+SURROGATES.register("ridge")(lambda: RidgeCV(alphas=RIDGE_ALPHAS))
+
+
+def effective_surrogate(name: str, units: int, perturbations: int) -> str:
+    """`name`, except `wls` on an underdetermined fit (units + intercept > perturbations): `ridge`.
+    With fewer than 3 perturbations there is nothing to cross-validate: `name` stays."""
+    return "ridge" if name == "wls" and units + 1 > perturbations >= 3 else name
 
 LIME_KERNEL_WIDTH = 25.0
 
@@ -57,6 +71,7 @@ class SurrogateFit:
     intercept: float
     predictions: np.ndarray
     coefficient_std: np.ndarray | None
+    alpha: float | None = None  # ridge's regularisation, as chosen by cross-validation
 
     @property
     def importance(self) -> np.ndarray:
@@ -70,9 +85,14 @@ class SurrogateFit:
         return np.column_stack([self.importance - half, self.importance + half])
 
 
-def fit_surrogate(name: str, masks: np.ndarray, target: np.ndarray, weights: np.ndarray) -> SurrogateFit:
-    """Fit surrogate `name` to (masks, target) with sample weights; predictions on the same masks."""
-    estimator = SURROGATES.get(name)()
+def fit_surrogate(
+    name: str, masks: np.ndarray, target: np.ndarray, weights: np.ndarray, alpha: float | None = None
+) -> SurrogateFit:
+    """Fit surrogate `name` to (masks, target) with sample weights; predictions on the same masks.
+
+    `alpha` fixes ridge's regularisation (bootstrap refits reuse the full fit's, so their spread
+    measures the sampling, not a re-chosen penalty)."""
+    estimator = Ridge(alpha=alpha) if name == "ridge" and alpha is not None else SURROGATES.get(name)()
     estimator.fit(masks, target, sample_weight=weights)
     std = None
     if hasattr(estimator, "sigma_"):
@@ -82,4 +102,5 @@ def fit_surrogate(name: str, masks: np.ndarray, target: np.ndarray, weights: np.
         intercept=float(estimator.intercept_),
         predictions=np.asarray(estimator.predict(masks), dtype=float),
         coefficient_std=std,
+        alpha=float(estimator.alpha_) if hasattr(estimator, "alpha_") and name == "ridge" else alpha,
     )

@@ -71,8 +71,15 @@ def bootstrap_intervals(
     resamples: int,
     seed: int,
     level: float = DEFAULT_LEVEL,
+    alpha: float | None = None,
 ) -> WordIntervals:
-    """Percentile intervals of each word's importance over `resamples` bootstrap refits."""
+    """Percentile intervals of each word's importance over `resamples` bootstrap refits.
+
+    Least-squares surrogates refit on multinomial resamples of the perturbations. The ridge
+    surrogate (an underdetermined fit) refits with the full fit's `alpha` on Bayesian-bootstrap
+    weights instead (every perturbation kept, its weight times an Exp(1) draw, Rubin 1981): a
+    multinomial resample leaves out about a third of the perturbations, and with more units than
+    perturbations ridge then shrinks every score, so the intervals would sit below the estimates."""
     from .surrogate import fit_surrogate  # scikit-learn: only when fitting, not when reading intervals
 
     masks = np.asarray(masks, dtype=float)
@@ -82,10 +89,13 @@ def bootstrap_intervals(
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0xB00757,)))
     scores = np.empty((resamples, masks.shape[1]))
     for r in range(resamples):
+        if surrogate == "ridge":
+            scores[r] = fit_surrogate(surrogate, masks, target, weights * rng.exponential(size=n), alpha=alpha).importance
+            continue
         rows = rng.integers(0, n, size=n)
         if not np.any(weights[rows] > 0):
             rows = np.arange(n)  # a resample with no weight cannot be fitted; use the sample
-        scores[r] = fit_surrogate(surrogate, masks[rows], target[rows], weights[rows]).importance
+        scores[r] = fit_surrogate(surrogate, masks[rows], target[rows], weights[rows], alpha=alpha).importance
     tail = (1 - level) / 2 * 100
     lower, upper = np.percentile(scores, [tail, 100 - tail], axis=0)
     return WordIntervals(

@@ -97,3 +97,29 @@ def test_the_causal_sentences_of_a_long_document_rank_first_at_256_perturbations
     assert explanation.features[0].level == "sentence"
     top = [feature.index for feature, _ in explanation.ranked()[:2]]
     assert sorted(top) == causal
+
+
+def test_more_units_than_perturbations_fits_ridge_and_says_so():
+    document, causal = long_document()
+    few = explain(document, "fake", cache=False, perturbations=48, bootstrap=0, ci_resamples=50, unit="sentence")
+    assert few.extras["surrogate_fitted"] == "ridge"
+    assert any("underdetermined" in w and "ridge" in w for w in few.warnings)
+    assert sorted(f.index for f, _ in few.ranked()[:2]) == causal
+    many = explain(document, "fake", cache=False, perturbations=128, bootstrap=0, ci_resamples=0, unit="sentence")
+    assert many.extras["surrogate_fitted"] == "wls" and not any("underdetermined" in w for w in many.warnings)
+
+
+def test_the_ridge_surrogate_is_scikit_learns_ridge_cv():
+    import numpy as np
+    from sklearn.linear_model import RidgeCV
+
+    from gsmile_core.method.surrogate import RIDGE_ALPHAS, fit_surrogate
+
+    rng = np.random.default_rng(0)
+    masks = rng.integers(0, 2, size=(20, 40)).astype(float)
+    target = masks[:, 3] * 2 - masks[:, 7] + rng.normal(0, 0.1, 20)
+    weights = rng.uniform(0.5, 1.5, 20)
+    ours = fit_surrogate("ridge", masks, target, weights)
+    oracle = RidgeCV(alphas=RIDGE_ALPHAS).fit(masks, target, sample_weight=weights)
+    np.testing.assert_allclose(ours.coefficients, oracle.coef_, rtol=1e-10, atol=1e-12)
+    assert ours.alpha == oracle.alpha_
