@@ -30,7 +30,7 @@ from .cpu import available_cores
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
-from .method.fitting import fit_perturbations
+from .method.fitting import fit_perturbations, kernel_uses_input_distances
 from .method import perturb, segment
 from .method.stats import mc_standard_error, permutation_test
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
@@ -88,15 +88,20 @@ async def explain(
 
         on_event(StageStarted("embed", len(texts)))
         t0 = time.perf_counter()
-        prompt_vectors, output_vectors = await analysis.embed_all(clean, texts, outputs)
+        needs_inputs = kernel_uses_input_distances(surrogate=config.surrogate, kernel_width=config.kernel_width)
+        prompt_vectors, output_vectors = await analysis.embed_all(clean, texts if needs_inputs else (), outputs)
         embed_seconds = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         input_distance = DISTANCES.get(config.input_distance)
         output_distance = DISTANCES.get(config.output_distance)
-        original_prompt_vec, original_output_vec = prompt_vectors[clean], output_vectors[original_output]
+        original_output_vec = output_vectors[original_output]
         deltas = np.array([output_distance(original_output_vec, output_vectors[o], config.p) for o in outputs])
-        deltas_in = np.array([input_distance(original_prompt_vec, prompt_vectors[t], config.p) for t in texts])
+        if needs_inputs:
+            original_prompt_vec = prompt_vectors[clean]
+            deltas_in = np.array([input_distance(original_prompt_vec, prompt_vectors[t], config.p) for t in texts])
+        else:
+            deltas_in = np.full(len(texts), np.nan)  # the kernel does not use them: not computed
         noise_floor = None
         if sampled.noise_set is not None:
             noise_vec = await analysis._embedding(sampled.noise_set.text)
@@ -141,7 +146,7 @@ async def explain(
             mask=mask,
             prompt=text,
             output=output,
-            input_distance=float(deltas_in[j]),
+            input_distance=None if np.isnan(deltas_in[j]) else float(deltas_in[j]),
             output_distance=float(deltas[j]),
             weight=float(weights[j]),
             p_value=p_values[j],
@@ -280,9 +285,11 @@ class _AnswerAnalysis:
 
     async def embed_all(self, prompt, texts, outputs):
         embedder = await self.embedder
-        prompts = await self.loop.run_in_executor(
-            self.workers, lambda: {t: embedder.embed(t) for t in dict.fromkeys([prompt, *texts])}
-        )
+        prompts = {}
+        if texts:
+            prompts = await self.loop.run_in_executor(
+                self.workers, lambda: {t: embedder.embed(t) for t in dict.fromkeys([prompt, *texts])}
+            )
         answers = {o: await self._embedding(o) for o in dict.fromkeys(outputs)}
         return prompts, answers
 

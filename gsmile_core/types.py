@@ -92,7 +92,7 @@ class PerturbationResult:
     mask: tuple[int, ...]
     prompt: str
     output: str
-    input_distance: float
+    input_distance: float | None  # None: not computed, the kernel did not use it
     output_distance: float
     weight: float
     p_value: float | None = None
@@ -113,7 +113,7 @@ class PerturbationResult:
             mask=tuple(int(v) for v in data["mask"]),
             prompt=str(data["prompt"]),
             output=str(data["output"]),
-            input_distance=float(data["input_distance"]),
+            input_distance=None if data.get("input_distance") is None else float(data["input_distance"]),
             output_distance=float(data["output_distance"]),
             weight=float(data["weight"]),
             p_value=None if data.get("p_value") is None else float(data["p_value"]),

@@ -19,7 +19,7 @@ from ..config import ExplainConfig, fit_options
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
-from ..method.fitting import fit_perturbations
+from ..method.fitting import fit_perturbations, kernel_uses_input_distances
 from ..types import Explanation
 
 # Settings that decide which prompts are asked and how: changing them needs the model again.
@@ -94,7 +94,10 @@ def refit(
         )
     table = table or DistanceTable(explanation)
     deltas = table.column("output", config.output_distance, config.embedder, config.p)
-    deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
+    if kernel_uses_input_distances(surrogate=config.surrogate, kernel_width=config.kernel_width):
+        deltas_in = table.column("input", config.input_distance, config.embedder, config.p)
+    else:
+        deltas_in = np.full(len(explanation.perturbations), np.nan)  # the kernel does not use them
     masks = np.asarray([pert.mask for pert in explanation.perturbations], dtype=float)
     p_values = [pert.p_value for pert in explanation.perturbations]
     outcome = fit_perturbations(masks, deltas, deltas_in, p_values, len(explanation.features), **fit_options(config))
@@ -102,7 +105,7 @@ def refit(
     perturbations = tuple(
         replace(
             pert,
-            input_distance=float(deltas_in[j]),
+            input_distance=None if np.isnan(deltas_in[j]) else float(deltas_in[j]),
             output_distance=float(deltas[j]),
             weight=float(weights[j]),
             used_in_fit=bool(used[j]),

@@ -49,6 +49,13 @@ class FitOutcome:
         }
 
 
+def kernel_uses_input_distances(*, surrogate: str, kernel_width: float | str) -> bool:
+    """Whether the weights depend on the prompts' distances: not for the uniform kernel (every
+    perturbation weighs 1) nor for LIME's kernel (on the masks). When they do not, the pipeline
+    does not compute them: on a long prompt they are the costliest part of the analysis."""
+    return surrogate != "lime" and kernel_width != "uniform"
+
+
 def kernel_weights(
     masks: np.ndarray, deltas_in: np.ndarray, *, surrogate: str, kernel_width: float | str
 ) -> tuple[float, np.ndarray]:
@@ -56,6 +63,8 @@ def kernel_weights(
     the lime baseline (see surrogate.py), which ignores δ and σ."""
     if surrogate == "lime":
         return LIME_KERNEL_WIDTH, lime_weights(masks)
+    if not kernel_uses_input_distances(surrogate=surrogate, kernel_width=kernel_width):
+        return float("inf"), np.ones(masks.shape[0])
     sigma = kernel_width_for(kernel_width, deltas_in)
     return sigma, gaussian_kernel(deltas_in, sigma)
 

@@ -13,7 +13,8 @@ Levels:
   or a line break; not after common abbreviations ("Dr.", "e.g.") or single initials;
 - paragraph: text between blank lines.
 `auto` picks by length: words while the prompt has at most `AUTO_WORDS` words, else sentences
-while there are at most `AUTO_SENTENCES`, else paragraphs.
+while there are at most `AUTO_SENTENCES` of them, else paragraphs when the text has at least two
+(else sentences all the same).
 
 Protected spans are never removed: every match of a `keep` regular expression, and any text the
 user wraps in `[[` and `]]` (the brackets are dropped before anything is sent). Units are cut from
@@ -32,7 +33,7 @@ from ..types import Feature
 UNIT_LEVELS = ("word", "phrase", "sentence", "paragraph")
 UNIT_CHOICES = ("auto", *UNIT_LEVELS)
 AUTO_WORDS = 100
-AUTO_SENTENCES = 100
+AUTO_SENTENCES = 300
 MARK_OPEN, MARK_CLOSE = "[[", "]]"
 
 WORD = re.compile(r"\S+")  # a word: a maximal run of non-whitespace
@@ -136,7 +137,7 @@ def auto_level(text: str) -> str:
     """The level `auto` picks for `text` (see the module docstring)."""
     if count_at(text, "word") <= AUTO_WORDS:
         return "word"
-    if count_at(text, "sentence") <= AUTO_SENTENCES:
+    if count_at(text, "sentence") <= AUTO_SENTENCES or count_at(text, "paragraph") < 2:
         return "sentence"
     return "paragraph"
 

@@ -65,7 +65,7 @@ def test_prompt_from_stdin():
         (["explain", "hi", "--sampler", "local"], "--max-removed"),
         (["explain", "word " * 20_001], "limit is 20000"),
         (["explain", "hi", "--json", "/nonexistent/dir/x.json"], "does not exist"),
-        (["explain"], "required"),
+        (["explain"], "no prompt"),
         (["bogus"], "invalid choice"),
     ],
 )

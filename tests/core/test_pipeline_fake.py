@@ -39,8 +39,13 @@ def test_every_mask_is_the_text_sent(explanation):
 
 
 def test_weights_follow_the_kernel(explanation):
-    for p in explanation.perturbations:
-        assert p.weight == pytest.approx(np.exp(-((p.input_distance / explanation.kernel_width) ** 2)))
+    """The default uniform kernel weighs every perturbation 1 and computes no prompt distance; a
+    Gaussian kernel follows exp(-(d/σ)²) of the prompts' distances."""
+    assert all(p.weight == 1.0 and p.input_distance is None for p in explanation.perturbations)
+    gaussian = explain_sync(PROMPT, create_backend("fake"), ExplainConfig(seed=0, kernel_width="auto", bootstrap=0))
+    assert all(p.input_distance is not None for p in gaussian.perturbations)
+    for p in gaussian.perturbations:
+        assert p.weight == pytest.approx(np.exp(-((p.input_distance / gaussian.kernel_width) ** 2)))
 
 
 def test_golden_numbers_are_stable(explanation):

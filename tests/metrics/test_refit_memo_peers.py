@@ -93,7 +93,10 @@ def test_refit_refuses_changes_that_need_new_answers_and_shares_distances():
     table = DistanceTable(original)
     refit(original, table=table, surrogate="bayes")
     refit(original, table=table, surrogate="wls")
-    assert table.settings_computed == 2  # input and output wmd, computed once for both fits
+    assert table.settings_computed == 1  # the output wmd, once for both fits (the uniform kernel needs no input one)
+    refit(original, table=table, surrogate="bayes", kernel_width="auto")
+    refit(original, table=table, surrogate="wls", kernel_width="auto")
+    assert table.settings_computed == 2  # and the input wmd, once for both Gaussian-kernel fits
 
 
 def test_lime_kernel_by_hand_and_ridge_oracle():
