@@ -126,7 +126,7 @@ async def explain(
     if np.allclose(deltas, 0):
         warn("no perturbation moved the answer: every score is 0")
     if outcome.surrogate != config.surrogate:
-        warn(f"{len(features)} units and {int(used.sum())} perturbations: least squares is underdetermined, "
+        warn(f"{len(features)} units and {int(used.sum())} perturbations: least squares is (nearly) underdetermined, "
              f"so the {outcome.surrogate} surrogate was fitted instead of {config.surrogate} (more perturbations, "
              f"or a coarser --unit, restore it)")
     intervals = {}

@@ -17,10 +17,11 @@ scikit-learn `Ridge(alpha=1)` — LIME's defaults. We keep every word (LIME woul
 chosen.
 
 `ridge` (α by generalised cross-validation, scikit-learn `RidgeCV`) is what `wls` becomes when a
-prompt has at least as many units as perturbations entering the fit: least squares is then
-underdetermined (the minimum-norm solution interpolates, and bootstrap refits of it scatter so
-far that a word's interval need not contain its own score), while ridge stays defined and
-stable. `effective_surrogate` decides; the explanation records the choice and warns.
+prompt has more than one unit (plus the intercept) per two perturbations entering the fit: least
+squares is then underdetermined or nearly so, and a bootstrap resample, which keeps about 63% of
+the distinct perturbations, is underdetermined outright (its minimum-norm refits scatter so far
+that a word's interval need not contain its own score), while ridge stays defined and stable.
+`effective_surrogate` decides; the explanation records the choice and warns.
 
 Bayesian ridge's posterior for the coefficients, given its fitted precisions, is Gaussian, so
 `credible_intervals` gives each word's exact central credible interval of the importance.
@@ -45,9 +46,9 @@ SURROGATES.register("ridge")(lambda: RidgeCV(alphas=RIDGE_ALPHAS))
 
 
 def effective_surrogate(name: str, units: int, perturbations: int) -> str:
-    """`name`, except `wls` on an underdetermined fit (units + intercept > perturbations): `ridge`.
-    With fewer than 3 perturbations there is nothing to cross-validate: `name` stays."""
-    return "ridge" if name == "wls" and units + 1 > perturbations >= 3 else name
+    """`name`, except `wls` with fewer than two perturbations per coefficient (units + intercept):
+    `ridge`. With fewer than 3 perturbations there is nothing to cross-validate: `name` stays."""
+    return "ridge" if name == "wls" and 2 * (units + 1) > perturbations >= 3 else name
 
 LIME_KERNEL_WIDTH = 25.0
 

@@ -62,6 +62,53 @@ class WordIntervals:
         )
 
 
+CHUNK = 16  # refits solved together
+
+
+def weighted_linear_fits(masks: np.ndarray, target: np.ndarray, weights: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+    """The coefficients of many weighted linear fits with an intercept at once: one row of
+    `weights` per fit (R × n), the same masks (n × d) and target.
+
+    alpha = 0 is scikit-learn's `LinearRegression(...).fit(masks, target, sample_weight=w)` (centre
+    by the weighted means, then the minimum-norm solution); alpha > 0 is `Ridge(alpha)`. A bootstrap
+    resample is a weight vector (multinomial counts, or Bayesian-bootstrap weights), so R refits
+    cost R small linear systems instead of R estimator fits: the primal d × d system when units are
+    fewer than perturbations, else the dual n × n one (X'(WXX' + αI)⁻¹Wy), never both."""
+    w = np.asarray(weights, dtype=float)
+    masks = np.asarray(masks, dtype=float)
+    target = np.asarray(target, dtype=float)
+    n, d = masks.shape
+    total = w.sum(axis=1)                                          # R
+    mean_x = (w @ masks) / total[:, None]                          # R × d
+    mean_y = (w @ target) / total                                  # R
+    coefficients = np.empty((w.shape[0], d))
+    if d <= n or alpha == 0:
+        sum_x = mean_x * total[:, None]
+        for first in range(0, w.shape[0], CHUNK):  # chunks bound the R × d × n products in memory
+            rows = slice(first, first + CHUNK)
+            weighted = masks.T[None, :, :] * w[rows, None, :]      # chunk × d × n
+            gram = weighted @ masks - sum_x[rows, :, None] * mean_x[rows, None, :]
+            moment = weighted @ target - sum_x[rows] * mean_y[rows, None]
+            gram[:, np.arange(d), np.arange(d)] += alpha
+            for offset in range(gram.shape[0]):
+                r = first + offset
+                try:
+                    coefficients[r] = np.linalg.solve(gram[offset], moment[offset])
+                except np.linalg.LinAlgError:  # a resample that misses a unit's variation: minimum norm
+                    coefficients[r] = np.linalg.lstsq(gram[offset], moment[offset], rcond=None)[0]
+        return coefficients
+    products = masks @ masks.T                                     # n × n, once
+    projections = masks @ mean_x.T                                 # n × R
+    for r in range(w.shape[0]):
+        mu = projections[:, r]
+        centred_products = products - mu[:, None] - mu[None, :] + mean_x[r] @ mean_x[r]
+        system = w[r][:, None] * centred_products
+        system[np.arange(n), np.arange(n)] += alpha
+        dual = np.linalg.solve(system, w[r] * (target - mean_y[r]))
+        coefficients[r] = (masks - mean_x[r]).T @ dual
+    return coefficients
+
+
 def bootstrap_intervals(
     surrogate: str,
     masks: np.ndarray,
@@ -74,6 +121,9 @@ def bootstrap_intervals(
     alpha: float | None = None,
 ) -> WordIntervals:
     """Percentile intervals of each word's importance over `resamples` bootstrap refits.
+
+    `wls` refits are solved together and so are `ridge` refits (`weighted_linear_fits`: the solutions of scikit-learn's
+    LinearRegression and Ridge); the other surrogates refit one by one.
 
     Least-squares surrogates refit on multinomial resamples of the perturbations. The ridge
     surrogate (an underdetermined fit) refits with the full fit's `alpha` on Bayesian-bootstrap
@@ -88,10 +138,17 @@ def bootstrap_intervals(
     n = masks.shape[0]
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0xB00757,)))
     scores = np.empty((resamples, masks.shape[1]))
-    for r in range(resamples):
-        if surrogate == "ridge":
-            scores[r] = fit_surrogate(surrogate, masks, target, weights * rng.exponential(size=n), alpha=alpha).importance
-            continue
+    if surrogate == "wls":
+        counts = np.empty((resamples, n))
+        for r in range(resamples):
+            rows = rng.integers(0, n, size=n)
+            if not np.any(weights[rows] > 0):
+                rows = np.arange(n)  # a resample with no weight cannot be fitted; use the sample
+            counts[r] = np.bincount(rows, minlength=n)
+        scores = -weighted_linear_fits(masks, target, weights * counts)
+    elif surrogate == "ridge" and alpha is not None:
+        scores = -weighted_linear_fits(masks, target, weights * rng.exponential(size=(resamples, n)), alpha)
+    for r in range(resamples if surrogate not in ("wls", "ridge") else 0):
         rows = rng.integers(0, n, size=n)
         if not np.any(weights[rows] > 0):
             rows = np.arange(n)  # a resample with no weight cannot be fitted; use the sample

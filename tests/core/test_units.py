@@ -105,7 +105,7 @@ def test_more_units_than_perturbations_fits_ridge_and_says_so():
     assert few.extras["surrogate_fitted"] == "ridge"
     assert any("underdetermined" in w and "ridge" in w for w in few.warnings)
     assert sorted(f.index for f, _ in few.ranked()[:2]) == causal
-    many = explain(document, "fake", cache=False, perturbations=128, bootstrap=0, ci_resamples=0, unit="sentence")
+    many = explain(document, "fake", cache=False, perturbations=256, bootstrap=0, ci_resamples=0, unit="sentence")
     assert many.extras["surrogate_fitted"] == "wls" and not any("underdetermined" in w for w in many.warnings)
 
 
@@ -123,3 +123,38 @@ def test_the_ridge_surrogate_is_scikit_learns_ridge_cv():
     oracle = RidgeCV(alphas=RIDGE_ALPHAS).fit(masks, target, sample_weight=weights)
     np.testing.assert_allclose(ours.coefficients, oracle.coef_, rtol=1e-10, atol=1e-12)
     assert ours.alpha == oracle.alpha_
+
+
+def test_batched_bootstrap_refits_are_scikit_learns_linear_regression():
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    from gsmile_core.method.uncertainty import weighted_linear_fits
+
+    rng = np.random.default_rng(3)
+    masks = rng.integers(0, 2, size=(96, 12)).astype(float)
+    target = masks @ rng.normal(size=12) + rng.normal(0, 0.1, 96)
+    weights = rng.uniform(0.2, 1.0, 96)
+    counts = np.stack([np.bincount(rng.integers(0, 96, 96), minlength=96) for _ in range(30)])
+    counts[0, :] = 0
+    counts[0, :5] = 20  # a resample too small to determine every coefficient: the minimum-norm one
+    ours = weighted_linear_fits(masks, target, weights * counts)
+    for row, count in zip(ours, counts):
+        oracle = LinearRegression().fit(masks, target, sample_weight=weights * count).coef_
+        np.testing.assert_allclose(row, oracle, atol=1e-8)
+
+
+@pytest.mark.parametrize("units", [12, 150])
+def test_batched_ridge_refits_are_scikit_learns_ridge_primal_and_dual(units):
+    import numpy as np
+    from sklearn.linear_model import Ridge
+
+    from gsmile_core.method.uncertainty import weighted_linear_fits
+
+    rng = np.random.default_rng(4)
+    masks = rng.integers(0, 2, size=(64, units)).astype(float)
+    target = masks[:, :3] @ np.array([1.0, -2.0, 0.5]) + rng.normal(0, 0.1, 64)
+    weights = rng.uniform(0.2, 1.0, 64) * rng.exponential(size=(5, 64))
+    ours = weighted_linear_fits(masks, target, weights, alpha=0.7)
+    for row, w in zip(ours, weights):
+        np.testing.assert_allclose(row, Ridge(alpha=0.7).fit(masks, target, sample_weight=w).coef_, atol=1e-8)
