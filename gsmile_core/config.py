@@ -73,6 +73,8 @@ class ExplainConfig:
     # `keep` is a regular expression whose matches are never removed.
     unit: str = "auto"
     keep: str | None = None
+    # Pairwise interactions tested among the top units by |score| (method.interactions); 0 = off.
+    interactions: int = 6
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
@@ -166,6 +168,8 @@ def _check_engine(config: ExplainConfig) -> None:
 
 
 def _check_units(config: ExplainConfig) -> None:
+    if not isinstance(config.interactions, int) or isinstance(config.interactions, bool) or not 0 <= config.interactions <= 50:
+        raise ConfigError(f"--interactions must be 0 (off) or the number of top units to pair, at most 50; got {config.interactions!r}")
     if config.unit not in UNIT_CHOICES:
         raise ConfigError(f"unknown unit {config.unit!r} (known: {', '.join(UNIT_CHOICES)})")
     if config.keep is not None:

@@ -31,6 +31,7 @@ from .method.parts import DISTANCES
 from .method.embed import get_embedder
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
 from .method.fitting import fit_perturbations, kernel_uses_input_distances
+from .method.interactions import pairwise_interactions
 from .method import perturb, segment
 from .method.stats import mc_standard_error, permutation_test
 from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
@@ -138,6 +139,11 @@ async def explain(
             outcome.surrogate, mask_matrix[used], deltas[used], weights[used],
             resamples=config.ci_resamples, seed=config.seed, alpha=fit.alpha,
         ).to_dict()
+    interactions = ()
+    if config.interactions >= 2 and len(features) >= 2:
+        interactions = pairwise_interactions(
+            mask_matrix[used], deltas[used], weights[used], fit.importance, top=config.interactions
+        )
     fit_seconds = time.perf_counter() - t0
     on_event(StepDone("fit", 1, 1))
 
@@ -196,6 +202,7 @@ async def explain(
             ),
             INTERVALS_KEY: intervals,
             "surrogate_fitted": outcome.surrogate,
+            "interactions": [found.to_dict() for found in interactions],
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
             **_sampling_extras(config, sampled, deltas, noise_floor, warn),

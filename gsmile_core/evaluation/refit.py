@@ -20,6 +20,7 @@ from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
 from ..method.fitting import fit_perturbations, kernel_uses_input_distances
+from ..method.interactions import pairwise_interactions
 from ..types import Explanation
 
 # Settings that decide which prompts are asked and how: changing them needs the model again.
@@ -120,7 +121,8 @@ def refit(
         provenance=replace(explanation.provenance, embedder=config.embedder),
         model_calls=0,
         cache_hits=explanation.unique_prompts,
-        extras={**explanation.extras, "refit_of": _describe(base), "surrogate_fitted": outcome.surrogate},
+        extras={**explanation.extras, "refit_of": _describe(base), "surrogate_fitted": outcome.surrogate,
+                "interactions": _interactions(config, masks, deltas, outcome)},
     )
 
 
@@ -132,3 +134,13 @@ def _describe(config: ExplainConfig) -> dict[str, Any]:
         "surrogate": config.surrogate,
         "embedder": config.embedder,
     }
+
+
+def _interactions(config: ExplainConfig, masks: np.ndarray, deltas: np.ndarray, outcome) -> list[dict]:
+    """The interactions of the refitted explanation (the same answers, its own weights and scores)."""
+    if config.interactions < 2 or masks.shape[1] < 2:
+        return []
+    used = outcome.used
+    found = pairwise_interactions(masks[used], deltas[used], outcome.weights[used], outcome.fit.importance,
+                                  top=config.interactions)
+    return [interaction.to_dict() for interaction in found]
