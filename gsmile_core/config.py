@@ -75,6 +75,9 @@ class ExplainConfig:
     keep: str | None = None
     # Pairwise interactions tested among the top units by |score| (method.interactions); 0 = off.
     interactions: int = 6
+    # Explain one part of the answer (method.answer_span): the target is the distance from this
+    # text to each answer's best-matching part. None = the whole answer.
+    answer_span: str | None = None
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
@@ -168,6 +171,8 @@ def _check_engine(config: ExplainConfig) -> None:
 
 
 def _check_units(config: ExplainConfig) -> None:
+    if config.answer_span is not None and (not isinstance(config.answer_span, str) or not config.answer_span.strip()):
+        raise ConfigError("--answer-span must be a non-empty part of the original answer")
     if not isinstance(config.interactions, int) or isinstance(config.interactions, bool) or not 0 <= config.interactions <= 50:
         raise ConfigError(f"--interactions must be 0 (off) or the number of top units to pair, at most 50; got {config.interactions!r}")
     if config.unit not in UNIT_CHOICES:

@@ -31,10 +31,11 @@ from .method.parts import DISTANCES
 from .method.embed import get_embedder
 from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
 from .method.fitting import fit_perturbations, kernel_uses_input_distances
+from .method.answer_span import best_matching_parts, check_span
 from .method.interactions import pairwise_interactions
 from .method import perturb, segment
 from .method.stats import mc_standard_error, permutation_test
-from .types import Explanation, Feature, PerturbationResult, Provenance, Timing
+from .types import Explanation, Feature, Generation, PerturbationResult, Provenance, Timing
 from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
 
@@ -81,11 +82,17 @@ async def explain(
     engine = engine_for(backend, config, on_event, cache=cache, refresh=refresh, audit=audit)
     analysis = _AnswerAnalysis(config, original_prompt_text=texts[0])
     try:
-        sampled = await generate_answers(engine, texts, config.samples_per_prompt, analysis.answer_arrived)
+        focusing = config.answer_span is not None  # the target is one part of the answer
+        sampled = await generate_answers(
+            engine, texts, config.samples_per_prompt, None if focusing else analysis.answer_arrived
+        )
         answers, call_stats = sampled.answers, sampled.stats
         model_seconds = call_stats.seconds
-        original_output = answers[texts[0]].text
-        outputs = [answers[t].text for t in texts]
+        full_original = answers[texts[0]].text
+        full_outputs = [answers[t].text for t in texts]
+        original_output, outputs = full_original, full_outputs
+        if focusing:
+            original_output, outputs = await analysis.focus_on(config.answer_span, texts, full_outputs)
 
         on_event(StageStarted("embed", len(texts)))
         t0 = time.perf_counter()
@@ -160,14 +167,14 @@ async def explain(
             used_in_fit=bool(used[j]),
             cached=answers[text].cached,
         )
-        for j, (mask, text, output) in enumerate(zip(masks, texts, outputs))
+        for j, (mask, text, output) in enumerate(zip(masks, texts, full_outputs))
     )
     total = time.perf_counter() - started
     fingerprints = sorted({g.fingerprint for g in answers.values() if g.fingerprint})
     explanation = Explanation(
         prompt=clean,
         features=features,
-        original_output=original_output,
+        original_output=full_original,
         perturbations=perturbations,
         config=config.to_dict(),
         provenance=Provenance(
@@ -202,6 +209,7 @@ async def explain(
             ),
             INTERVALS_KEY: intervals,
             "surrogate_fitted": outcome.surrogate,
+            **({"answer_span": {"span": original_output, "matches": list(outputs)}} if focusing else {}),
             "interactions": [found.to_dict() for found in interactions],
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
@@ -289,6 +297,27 @@ class _AnswerAnalysis:
                 alpha=None if config.exact_pvalues else config.alpha,
             ),
         )
+
+    async def focus_on(self, span: str, texts, answers) -> tuple[str, list[str]]:
+        """Answer-span mode (method.answer_span): each answer's part closest to the span becomes
+        what is embedded, compared and tested; the span stands for the original answer."""
+        span = check_span(span, answers[0])
+        embedder = await self.embedder
+        distance = DISTANCES.get(self.config.output_distance)
+        clouds: dict[str, object] = {}
+
+        def cloud(text: str):
+            if text not in clouds:
+                clouds[text] = embedder.embed(text)
+            return clouds[text]
+
+        def between(a: str, b: str) -> float:
+            return float(distance(cloud(a), cloud(b), self.config.p))
+
+        parts = await self.loop.run_in_executor(self.workers, lambda: best_matching_parts(span, answers, between))
+        for prompt, part in zip(texts, parts):
+            self.answer_arrived(prompt, Generation(text=span if prompt == texts[0] else part, model=""))
+        return span, [span if prompt == texts[0] else part for prompt, part in zip(texts, parts)]
 
     async def embed_all(self, prompt, texts, outputs):
         embedder = await self.embedder

@@ -70,6 +70,7 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     m.add_argument("--ci-resamples", type=non_negative_int, default=d.ci_resamples, help="bootstrap refits for per-word confidence intervals, 0 = off (default: %(default)s)")
     m.add_argument("--max-words", type=positive_int, default=d.max_words, help="longest prompt accepted, in words (default: %(default)s)")
     m.add_argument("--unit", choices=UNIT_CHOICES, default=d.unit, help=f"what is removed and scored: words, phrases, sentences or paragraphs; auto = words up to {AUTO_WORDS} words, else sentences up to {AUTO_SENTENCES}, else paragraphs (default: %(default)s)")
+    m.add_argument("--answer-span", metavar="TEXT", default=None, help="explain what drives this part of the answer (it must occur in the original answer): the target becomes its distance to each answer's best-matching part")
     m.add_argument("--interactions", type=non_negative_int, default=d.interactions, metavar="K", help="test pairwise interactions among the top K units, from the same answers; 0 = off (default: %(default)s)")
     m.add_argument("--keep", metavar="REGEX", default=None, help="never remove text matching REGEX (also: wrap a span of the prompt in [[ and ]])")
     add_engine_options(parser)
@@ -109,6 +110,7 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
         unit=args.unit,
         keep=args.keep,
         interactions=args.interactions,
+        answer_span=args.answer_span,
         system_prompt=args.system_prompt,
         **engine_config_values(args),
     )
