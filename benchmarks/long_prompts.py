@@ -17,31 +17,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fakes.documents import document_of_words  # noqa: E402
 
 SIZES = (300, 1_000, 3_000, 10_000)
-FILLER = "the committee reviewed several quarterly figures and noted modest changes across regions".split()
-
-
-def document(words: int, seed: int = 1) -> tuple[str, list[int]]:
-    rng = random.Random(seed)
-    n = max(words // 12, 4)
-    sentences = [" ".join(rng.choices(FILLER, k=12)).capitalize() + "." for _ in range(n)]
-    causal = [n // 4, (3 * n) // 4]
-    sentences[causal[0]] = "The doctor examined every patient in the clinic carefully today."
-    sentences[causal[1]] = "Afterwards they walked along the ocean shore at dusk together."
-    return " ".join(sentences), causal
-
-
 def measure(words: int, latency: float, perturbations: int) -> dict:
     from gsmile_core import explain
     from gsmile_core.backends.fake import FakeBackend
 
-    text, causal = document(words)
+    text, causal = document_of_words(words)
     started = time.perf_counter()
     explanation = explain(text, FakeBackend(latency=latency), cache=False, perturbations=perturbations,
                           concurrency=16, max_words=50_000)

@@ -39,9 +39,11 @@ from .types import Explanation, Feature, Generation, PerturbationResult, Provena
 from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
 
-def prepare_prompt(prompt: str, config: ExplainConfig) -> tuple[str, tuple[Feature, ...]]:
-    """Sanitise and split the prompt under `config`'s word limit (`method.segment.prepare_prompt`)."""
-    return segment.prepare_prompt(prompt, **unit_options(config))
+def prepare_prompt(
+    prompt: str, config: ExplainConfig, protect: Sequence[tuple[int, int]] = ()
+) -> tuple[str, tuple[Feature, ...]]:
+    """Sanitise the prompt and cut it into `config`'s units (`method.segment.prepare_prompt`)."""
+    return segment.prepare_prompt(prompt, **unit_options(config), protect=protect)
 
 
 def plan_perturbations(
@@ -60,15 +62,18 @@ async def explain(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     audit: AuditLog | None = None,
+    protect: Sequence[tuple[int, int]] = (),
 ) -> Explanation:
     """Explain which words of `prompt` drive `backend`'s answer.
+
+    `protect`: (start, end) spans of the prompt never removed (the drill-down's second level).
 
     `cache`: answers already stored are not asked again, new ones are stored as they arrive
     (`refresh` asks again and overwrites); `audit`: every request/response is written to it.
     """
     config = config or ExplainConfig()
     started = time.perf_counter()
-    clean, features = prepare_prompt(prompt, config)
+    clean, features = prepare_prompt(prompt, config, protect)
     masks, texts, enumerated = plan_perturbations(clean, features, config)
     warnings: list[str] = []
 

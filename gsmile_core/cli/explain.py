@@ -178,6 +178,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     add_session_option(out)
     out.add_argument("--dry-run", action="store_true", help="print every perturbed prompt, the call count, tokens and estimated cost; call nothing")
+    out.add_argument("--drill-down", type=non_negative_int, default=0, metavar="K", help="after the sentences (or paragraphs), explain the words of the top K of them, the rest kept whole (0 = off)")
     out.add_argument("--shapley", action="store_true", help=f"also compute exact Shapley values by enumerating every mask (prompts of at most {MAX_SHAPLEY_WORDS} words; reuses the answers, asks only the missing masks)")
     parser.set_defaults(run=run)
 
@@ -208,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
         if cache is not None and not args.dry_run and not args.refresh:
             store = ExplanationStore(cache.directory)
             identity = static_identity(args.backend, _identity_options(args)).to_dict()
-            key = explanation_key(prompt, config, identity, {"shapley": bool(args.shapley)})
+            key = explanation_key(prompt, config, identity, {"shapley": bool(args.shapley), "drill_down": args.drill_down})
             explanation = store.get(key)
             if explanation is not None and not args.quiet:
                 Console(stderr=True).print(
@@ -232,8 +233,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.json:
         write_text_atomic(Path(args.json), payload + "\n", ConfigError)
-    Console().print(full_report(explanation))
+    console = Console()
+    console.print(full_report(explanation))
+    if args.drill_down:
+        from ..drill_down import drilled
+
+        found = drilled(explanation)
+        if found is not None:
+            units, words = found
+            console.rule(f"Drill-down: the words of {len(units)} top {words_level_name(explanation)} "
+                         f"(#{', #'.join(str(i + 1) for i in units)}), the rest kept whole")
+            console.print(full_report(words))
     return 0
+
+
+def words_level_name(explanation: Explanation) -> str:
+    level = explanation.features[0].level if explanation.features else "word"
+    return f"{level}s"
 
 
 def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:
@@ -246,6 +262,12 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
         plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
         if args.dry_run:
             print_dry_run(plan)
+            if args.drill_down:
+                Console().print(
+                    f"drill-down: a second level explains the words of the top {args.drill_down} units found by "
+                    f"this one, with up to {config.perturbations} more prompts (which ones is known only after "
+                    "the first level's answers)", highlight=False, markup=False,
+                )
             return None
         check_budget(plan, config)
     audit = open_audit(args)
@@ -255,7 +277,7 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
         with ProgressPrinter(err, enabled=not args.quiet) as progress:
             return asyncio.run(
                 _explain(
-                    prompt, backend, config, progress, shapley=args.shapley,
+                    prompt, backend, config, progress, shapley=args.shapley, drill_down=args.drill_down,
                     cache=cache, refresh=args.refresh, audit=audit,
                 )
             )
@@ -270,12 +292,16 @@ def _identity_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value}
 
 
-async def _explain(prompt, backend, config, progress, shapley=False, **engine):
+async def _explain(prompt, backend, config, progress, shapley=False, drill_down=0, **engine):
+    from ..drill_down import explain_drill_down
     from ..evaluation.shapley import SHAPLEY_KEY, exact_shapley
     from ..pipeline import explain
 
     try:
-        explanation = await explain(prompt, backend, config, on_event=progress.handle, **engine)
+        if drill_down:
+            explanation = await explain_drill_down(prompt, backend, config, drill_down, progress.handle, **engine)
+        else:
+            explanation = await explain(prompt, backend, config, on_event=progress.handle, **engine)
         if shapley:
             values = await exact_shapley(explanation, backend, progress.handle, **engine)
             explanation = replace(explanation, extras={**explanation.extras, SHAPLEY_KEY: values.to_dict()})

@@ -67,7 +67,8 @@ def _protected_between(prompt: str, start: int, end: int):
 
 
 def prepare_prompt(
-    prompt: str, *, max_words: int, unit: str = "word", keep: str | None = None
+    prompt: str, *, max_words: int, unit: str = "word", keep: str | None = None,
+    protect: Sequence[tuple[int, int]] = (),
 ) -> tuple[str, tuple[Feature, ...]]:
     """Sanitise the prompt and cut it into units (`units.segment`: `[[...]]` markers removed,
     protected spans left out of the units); refuse empty or over-long prompts with a clear message."""
@@ -80,5 +81,5 @@ def prepare_prompt(
             f"the prompt has {words} words; the limit is {max_words} "
             f"(raise it with --max-words, or explain the document in parts)"
         )
-    segmented = segment(clean, unit, keep)
+    segmented = segment(clean, unit, keep, protect)
     return segmented.text, segmented.units

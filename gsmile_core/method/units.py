@@ -142,12 +142,16 @@ def auto_level(text: str) -> str:
     return "paragraph"
 
 
-def segment(prompt: str, level: str = "word", keep: str | None = None) -> Segmentation:
-    """Units of `prompt` at `level` (or `auto`), never cutting into a protected span."""
+def segment(
+    prompt: str, level: str = "word", keep: str | None = None, protect: Sequence[tuple[int, int]] = ()
+) -> Segmentation:
+    """Units of `prompt` at `level` (or `auto`), never cutting into a protected span: `[[...]]`,
+    matches of `keep`, and the (start, end) spans of `protect` (offsets in the text without
+    markers; the drill-down protects everything outside the units it explains)."""
     if level not in UNIT_CHOICES:
         raise ConfigError(f"unknown unit {level!r} (known: {', '.join(UNIT_CHOICES)})")
     text, marked = strip_markers(prompt)
-    spans = list(marked)
+    spans = [*marked, *protect]
     if keep:
         try:
             pattern = re.compile(keep)

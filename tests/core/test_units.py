@@ -4,10 +4,11 @@ sent for a mask; the auto rule; and the causal sentences of a long document rank
 from __future__ import annotations
 
 import itertools
-import random
 import re
 
 import pytest
+
+from fakes.documents import long_document
 
 from gsmile_core import ExplainConfig, explain
 from gsmile_core.errors import ConfigError
@@ -76,16 +77,6 @@ def test_auto_picks_words_then_sentences_then_paragraphs():
 def test_bad_unit_input_is_one_clear_error(prompt, options, message):
     with pytest.raises(ConfigError, match=message):
         prepare_prompt(prompt, max_words=100, unit="sentence", **options)
-
-
-def long_document(n_sentences: int = 80, seed: int = 1) -> tuple[str, list[int]]:
-    rng = random.Random(seed)
-    filler = "the committee reviewed several quarterly figures and noted modest changes across regions".split()
-    sentences = [" ".join(rng.choices(filler, k=12)).capitalize() + "." for _ in range(n_sentences)]
-    causal = [17, 55]
-    sentences[17] = "The doctor examined every patient in the clinic carefully."
-    sentences[55] = "Afterwards they walked along the ocean shore at dusk."
-    return " ".join(sentences), causal
 
 
 @pytest.mark.slow
