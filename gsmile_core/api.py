@@ -84,15 +84,20 @@ async def aexplain(
     refresh: bool = False,
     audit: str | os.PathLike | AuditLog | None = None,
     on_event: EventHandler | None = None,
+    drill_down: int = 0,
     **options: Any,
 ) -> Explanation:
     """Explain which words of `prompt` drive `model`'s answer (the coroutine; see the module doc).
+
+    drill_down: after a long prompt's sentences (or paragraphs), explain the words of the top
+    `drill_down` of them (`gsmile_core.drill_down`; the word level is in `extras["drill_down"]`).
 
     cache: True (the user's response cache, as the CLI), False/None (no cache), a folder, or a
     `ResponseCache`. refresh: ask again and overwrite cached answers. audit: a folder (or an
     `AuditLog`) that receives every request and response as JSON lines. on_event: the progress
     stream (`gsmile_core.events`).
     """
+    from .drill_down import explain_drill_down
     from .pipeline import explain as run_pipeline
 
     settings = make_config(config, **options)
@@ -100,8 +105,10 @@ async def aexplain(
     response_cache, owns_cache = _open_cache(cache)
     audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
     try:
-        return await run_pipeline(prompt, backend, settings, on_event or ignore,
-                                  cache=response_cache, refresh=refresh, audit=audit_log)
+        engine = {"cache": response_cache, "refresh": refresh, "audit": audit_log}
+        if drill_down:
+            return await explain_drill_down(prompt, backend, settings, drill_down, on_event or ignore, **engine)
+        return await run_pipeline(prompt, backend, settings, on_event or ignore, **engine)
     finally:
         if owned:
             await backend.aclose()

@@ -172,3 +172,14 @@ def test_the_readme_example_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     words = [line.split()[0] for line in result.stdout.splitlines()]
     assert set(words[:2]) == {"doctor", "ocean"}
+
+
+def test_drill_down_from_python():
+    from fakes.documents import long_document
+
+    from gsmile_core.drill_down import drilled
+
+    document, causal = long_document()
+    explanation = explain(document, "fake", cache=False, perturbations=128, bootstrap=0, ci_resamples=0, drill_down=2)
+    units, words = drilled(explanation)
+    assert units == causal and {f.text for f, _ in words.ranked()[:2]} == {"doctor", "ocean"}
