@@ -14,7 +14,6 @@ Setting names that look like credentials are redacted before anything is rendere
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -25,7 +24,9 @@ from typing import Any
 
 from . import __version__
 from .evaluation.compare import Comparison, compare
-from .sanitize import one_line, strip_unsafe
+from .report_checks import checks_html, checks_markdown
+from .report_format import clean, esc, html_table, markdown_table, md, md_block, number, p_value
+from .sanitize import one_line
 from .session import Run, Session, session_json, write_atomic
 from .types import Explanation
 from .method.word_support import support_rule, word_support
@@ -117,29 +118,6 @@ def get_palette(palette: str | Palette | None = None) -> Palette:
 
 
 # -- shared figures ----------------------------------------------------------------------------
-
-
-def clean(text: Any) -> str:
-    """Untrusted text made safe to place anywhere (before format-specific escaping)."""
-    return strip_unsafe(str(text))
-
-
-def esc(text: Any) -> str:
-    """Untrusted text for HTML or SVG: sanitised, then escaped (quotes too)."""
-    return html.escape(clean(text), quote=True)
-
-
-def number(value: float | None, digits: int = 4, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
-
-
-def p_value(value: float | None) -> str:
-    """A p-value: 4 decimals, or scientific notation below 0.0001 (never a bare 0.0000)."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:.1e}" if value < 1e-4 else f"{value:.4f}"
 
 
 def scale_of(explanations: Iterable[Explanation]) -> float:
@@ -268,17 +246,6 @@ def legend_html(explanation: Explanation | None, palette: str | Palette | None =
     )
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]], caption: str | None = None) -> str:
-    """rows hold (css class, already-escaped html) cells."""
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for c, v in row) + "</tr>"
-        for row in rows
-    )
-    cap = f"<caption>{caption}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def words_table_html(explanation: Explanation, palette: str | Palette | None = None, top: int | None = None) -> str:
     """Every word (or the `top` most important) with its score, interval and evidence."""
     pal = get_palette(palette)
@@ -314,13 +281,13 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
             ("", {True: "yes", False: "no", None: "—"}[sup.significant]),
         ]
         rows.append(row)
-    return _table(headers, rows)
+    return html_table(headers, rows)
 
 
 def fidelity_table_html(explanation: Explanation) -> str:
     f = explanation.fidelity
     values = (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)
-    table = _table(FIDELITY_NAMES, [[("n", number(v)) for v in values]])
+    table = html_table(FIDELITY_NAMES, [[("n", number(v)) for v in values]])
     extra = (
         f'<p class="meta">Paper eqs. 17-22 on {f.n_samples} perturbations and {f.n_features} words. '
         f"Conventional weighted R² (scikit-learn): {number(f.r2_w_conventional)}.</p>"
@@ -345,11 +312,11 @@ def perturbations_table_html(explanation: Explanation) -> str:
                 ("", "yes" if p.used_in_fit else "no"),
             ]
         )
-    return _table(headers, rows)
+    return html_table(headers, rows)
 
 
-def _kv_table(pairs: Iterable[tuple[str, Any]]) -> str:
-    return _table(["", ""], [[("", esc(k)), ("t", esc(_setting(v)))] for k, v in pairs])
+def _kvhtml_table(pairs: Iterable[tuple[str, Any]]) -> str:
+    return html_table(["", ""], [[("", esc(k)), ("t", esc(_setting(v)))] for k, v in pairs])
 
 
 def explanation_section_html(
@@ -381,9 +348,9 @@ def explanation_section_html(
         f"<{sub}>Perturbations</{sub}>",
         perturbations_table_html(explanation),
         f"<{sub}>Settings</{sub}>",
-        _kv_table(_redact(explanation.config).items()),
+        _kvhtml_table(_redact(explanation.config).items()),
         f"<{sub}>Provenance</{sub}>",
-        _kv_table(provenance_rows(explanation)),
+        _kvhtml_table(provenance_rows(explanation)),
     ]
     return "\n".join(parts)
 
@@ -450,15 +417,15 @@ def comparison_html(comparison: Comparison, explanations: Sequence[Explanation],
         f'<p class="meta">Words aligned with the first prompt by identity and position; Δ = score − '
         f"score in “{esc(comparison.labels[0])}”; — = the word is not in that prompt.</p>"
     )
-    parts.append(_table(headers, rows))
+    parts.append(html_table(headers, rows))
     jac_rows = [
         [("", f"{esc(comparison.labels[i])} vs {esc(comparison.labels[j])}"), ("n", number(value, 3))]
         for (i, j), value in sorted(comparison.jaccard.items())
     ]
     parts.append(f"<p>Jaccard index of the top-{comparison.top_k} words (paper eq. 15):</p>")
-    parts.append(_table(["pair", f"Jaccard (k = {comparison.top_k})"], jac_rows))
+    parts.append(html_table(["pair", f"Jaccard (k = {comparison.top_k})"], jac_rows))
     top_rows = [[("", esc(l)), ("", esc(", ".join(t)))] for l, t in zip(comparison.labels, comparison.top_words)]
-    parts.append(_table(["prompt", f"top-{comparison.top_k} words"], top_rows))
+    parts.append(html_table(["prompt", f"top-{comparison.top_k} words"], top_rows))
     return "\n".join(parts)
 
 
@@ -471,7 +438,6 @@ def _selected_runs(session: Session, run_ids: Sequence[str] | None) -> list[Run]
 def session_html(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
     """A complete HTML report of a session: compare groups first, then every run in order (with
     its trust checks)."""
-    from .report_checks import checks_html  # it builds on this module's escaping and tables
     runs = _selected_runs(session, run_ids)
     chosen = {r.id for r in runs}
     groups = [g for g in session.groups if all(r in chosen for r in g.run_ids)]
@@ -501,30 +467,6 @@ def session_html(session: Session, palette: str | Palette | None = None, run_ids
 
 
 # -- Markdown ----------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def md(text: Any) -> str:
-    """Untrusted text for inline Markdown: sanitised, on one line, HTML-escaped (so no raw HTML),
-    Markdown punctuation backslash-escaped (so no links, emphasis or table breaks)."""
-    flat = one_line(str(text))
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
-
-
-def md_block(text: Any) -> str:
-    """Untrusted multi-line text as a fenced block (shown literally, never parsed)."""
-    body = clean(text)
-    longest = max((len(m.group()) for m in re.finditer(r"`+|~+", body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{body}\n{fence}"
-
-
-def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
 
 def explanation_markdown_section(explanation: Explanation, level: int = 2) -> str:
     h = "#" * level
@@ -557,17 +499,17 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
                 f"{sup.kept_significant}/{sup.kept_tested}" if sup.kept_tested else "—",
                 p_value(sup.fisher_p), {True: "yes", False: "no", None: "—"}[sup.significant]]
         rows.append(row)
-    out.append(f"{sub} Words by importance\n\n" + _md_table(headers, rows))
+    out.append(f"{sub} Words by importance\n\n" + markdown_table(headers, rows))
     f = explanation.fidelity
     out.append(
         f"{sub} Fidelity of the surrogate (paper eqs. 17-22)\n\n"
-        + _md_table(FIDELITY_NAMES, [[number(v) for v in (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)]])
+        + markdown_table(FIDELITY_NAMES, [[number(v) for v in (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)]])
     )
     for warning in explanation.warnings:
         out.append(f"> warning: {md(warning)}")
     out.append(
         f"{sub} Perturbations\n\n"
-        + _md_table(
+        + markdown_table(
             ["#", "mask", "prompt", "answer", "input distance", "output distance", "weight", "p-value", "in fit"],
             (
                 [str(i), "".join("1" if m else "0" for m in p.mask), md(p.prompt), md(p.output),
@@ -577,8 +519,8 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
             ),
         )
     )
-    out.append(f"{sub} Settings\n\n" + _md_table(["setting", "value"], ([md(k), md(_setting(v))] for k, v in _redact(explanation.config).items())))
-    out.append(f"{sub} Provenance\n\n" + _md_table(["", ""], ([md(k), md(v)] for k, v in provenance_rows(explanation))))
+    out.append(f"{sub} Settings\n\n" + markdown_table(["setting", "value"], ([md(k), md(_setting(v))] for k, v in _redact(explanation.config).items())))
+    out.append(f"{sub} Provenance\n\n" + markdown_table(["", ""], ([md(k), md(v)] for k, v in provenance_rows(explanation))))
     return "\n\n".join(out)
 
 
@@ -593,17 +535,16 @@ def comparison_markdown(comparison: Comparison) -> str:
          *(number(d, signed=True) if d is not None else "—" for d in r.deltas[1:])]
         for r in comparison.rows
     ]
-    jaccard = _md_table(
+    jaccard = markdown_table(
         ["pair", f"Jaccard (k = {comparison.top_k})"],
         ([f"{md(comparison.labels[i])} vs {md(comparison.labels[j])}", number(v, 3)] for (i, j), v in sorted(comparison.jaccard.items())),
     )
-    tops = _md_table(["prompt", f"top-{comparison.top_k} words"], ([md(l), md(", ".join(t))] for l, t in zip(comparison.labels, comparison.top_words)))
+    tops = markdown_table(["prompt", f"top-{comparison.top_k} words"], ([md(l), md(", ".join(t))] for l, t in zip(comparison.labels, comparison.top_words)))
     prompts = "\n".join(f"- {md(l)}: {md(p)}" for l, p in zip(comparison.labels, comparison.prompts))
-    return "\n\n".join([prompts, _md_table(headers, rows), jaccard, tops])
+    return "\n\n".join([prompts, markdown_table(headers, rows), jaccard, tops])
 
 
 def session_markdown(session: Session, run_ids: Sequence[str] | None = None) -> str:
-    from .report_checks import checks_markdown  # it builds on this module's escaping and tables
 
     runs = _selected_runs(session, run_ids)
     chosen = {r.id for r in runs}

@@ -3,7 +3,7 @@
 A regulator reading a report should see, next to an explanation, whether it survived the checks
 the auditor made: the Jaccard of the top words after a minimal edit, the spread of the scores
 over re-seeded runs, and the deletion/insertion AOPC against random orders, each with what it
-cost and when it was made. Words and prompts are untrusted: they go through `report.esc` (HTML)
+cost and when it was made. Words and prompts are untrusted: they go through `report_format.esc` (HTML)
 or `report.md` (Markdown) like everything else in a report.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .evaluation.check_results import CHECK_TITLES, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
-from .report import _md_table, _table, esc, md, number
+from .report_format import esc, html_table, markdown_table, md, number
 
 
 def _cost(check: CheckResult) -> str:
@@ -78,7 +78,7 @@ def checks_html(checks: Sequence[CheckResult], heading_level: int = 3, anchor: s
         if isinstance(check, StabilityCheck):
             parts.append(f'<p class="meta">{esc(_stability_note(check))}</p>')
             parts.append(f'<p>Edited prompt:</p><div class="text">{esc(check.edited_prompt)}</div>')
-            parts.append(_table(["rank", "top words: prompt", "top words: edited prompt"],
+            parts.append(html_table(["rank", "top words: prompt", "top words: edited prompt"],
                                 [[("n", esc(a)), ("", esc(b)), ("", esc(c))] for a, b, c in _rank_rows(check)]))
             parts.append(f'<p class="meta">Shared: {esc(", ".join(check.result.shared) or "none")}.</p>')
         elif isinstance(check, ConsistencyCheck):
@@ -88,12 +88,12 @@ def checks_html(checks: Sequence[CheckResult], heading_level: int = 3, anchor: s
             rows.append([("", "<strong>mean over words</strong>"), ("n", ""), ("n", number(r.mean_variance, 6)),
                          ("n", number(r.mean_std))])
             parts.append(f'<p class="meta">{esc(_consistency_note(check))}</p>')
-            parts.append(_table(CONSISTENCY_HEADERS, rows))
+            parts.append(html_table(CONSISTENCY_HEADERS, rows))
         else:
             parts.append(f'<p class="meta">{esc(_deletion_note(check))}</p>')
             parts.append(f'<p>Order: {esc(", ".join(check.result.order))}</p>')
-            parts.append(_table(AOPC_HEADERS, [[("", esc(a)), ("n", b), ("n", c), ("n", d)] for a, b, c, d in _aopc_rows(check)]))
-            parts.append(_table(CURVE_HEADERS, [[("n", cell) for cell in row] for row in _curve_rows(check)]))
+            parts.append(html_table(AOPC_HEADERS, [[("", esc(a)), ("n", b), ("n", c), ("n", d)] for a, b, c, d in _aopc_rows(check)]))
+            parts.append(html_table(CURVE_HEADERS, [[("n", cell) for cell in row] for row in _curve_rows(check)]))
         parts.append(f'<p class="meta">Cost: {esc(_cost(check))}.</p>')
     return "\n".join(parts)
 
@@ -109,7 +109,7 @@ def checks_markdown(checks: Sequence[CheckResult], level: int = 3) -> str:
         if isinstance(check, StabilityCheck):
             part.append(md(_stability_note(check)))
             part.append(f"Edited prompt: {md(check.edited_prompt)}")
-            part.append(_md_table(["rank", "top words: prompt", "top words: edited prompt"],
+            part.append(markdown_table(["rank", "top words: prompt", "top words: edited prompt"],
                                   ([a, md(b), md(c)] for a, b, c in _rank_rows(check))))
             part.append(f"Shared: {md(', '.join(check.result.shared) or 'none')}.")
         elif isinstance(check, ConsistencyCheck):
@@ -117,12 +117,12 @@ def checks_markdown(checks: Sequence[CheckResult], level: int = 3) -> str:
             rows = [[md(w), number(m), number(v, 6), number(s)] for w, m, v, s in zip(r.words, r.mean_score, r.variance, r.std)]
             rows.append(["**mean over words**", "", number(r.mean_variance, 6), number(r.mean_std)])
             part.append(md(_consistency_note(check)))
-            part.append(_md_table(CONSISTENCY_HEADERS, rows))
+            part.append(markdown_table(CONSISTENCY_HEADERS, rows))
         else:
             part.append(md(_deletion_note(check)))
             part.append(f"Order: {md(', '.join(check.result.order))}")
-            part.append(_md_table(AOPC_HEADERS, (list(row) for row in _aopc_rows(check))))
-            part.append(_md_table(CURVE_HEADERS, (list(row) for row in _curve_rows(check))))
+            part.append(markdown_table(AOPC_HEADERS, (list(row) for row in _aopc_rows(check))))
+            part.append(markdown_table(CURVE_HEADERS, (list(row) for row in _curve_rows(check))))
         part.append(f"Cost: {md(_cost(check))}.")
         out.append("\n\n".join(part))
     return "\n\n".join(out)
