@@ -4,7 +4,7 @@ A regulator reading a report should see, next to an explanation, whether it surv
 the auditor made: the Jaccard of the top words after a minimal edit, the spread of the scores
 over re-seeded runs, and the deletion/insertion AOPC against random orders, each with what it
 cost and when it was made. Words and prompts are untrusted: they go through `report_format.esc` (HTML)
-or `report.md` (Markdown) like everything else in a report.
+or `report_format.md` (Markdown) like everything else in a report.
 """
 
 from __future__ import annotations
