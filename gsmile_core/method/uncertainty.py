@@ -65,6 +65,17 @@ class WordIntervals:
 CHUNK = 16  # refits solved together
 
 
+def _minimum_norm(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Minimum-norm solutions of a stack of symmetric systems (the pseudo-inverse by eigenvalues,
+    small ones cut as least squares does): a resample that misses a unit's variation leaves its
+    Gram matrix singular, and then the answer is least squares' minimum-norm one, not a guess."""
+    values, vectors = np.linalg.eigh(gram)
+    cutoff = np.abs(values).max(axis=1, keepdims=True) * gram.shape[-1] * np.finfo(float).eps
+    inverse = np.where(np.abs(values) > cutoff, 1.0 / np.where(values == 0, 1.0, values), 0.0)
+    projected = np.einsum("rji,rj->ri", vectors, moment)
+    return np.einsum("rij,rj->ri", vectors, inverse * projected)
+
+
 def weighted_linear_fits(masks: np.ndarray, target: np.ndarray, weights: np.ndarray, alpha: float = 0.0) -> np.ndarray:
     """The coefficients of many weighted linear fits with an intercept at once: one row of
     `weights` per fit (R × n), the same masks (n × d) and target.
@@ -89,13 +100,11 @@ def weighted_linear_fits(masks: np.ndarray, target: np.ndarray, weights: np.ndar
             weighted = masks.T[None, :, :] * w[rows, None, :]      # chunk × d × n
             gram = weighted @ masks - sum_x[rows, :, None] * mean_x[rows, None, :]
             moment = weighted @ target - sum_x[rows] * mean_y[rows, None]
-            gram[:, np.arange(d), np.arange(d)] += alpha
-            for offset in range(gram.shape[0]):
-                r = first + offset
-                try:
-                    coefficients[r] = np.linalg.solve(gram[offset], moment[offset])
-                except np.linalg.LinAlgError:  # a resample that misses a unit's variation: minimum norm
-                    coefficients[r] = np.linalg.lstsq(gram[offset], moment[offset], rcond=None)[0]
+            if alpha > 0:
+                gram[:, np.arange(d), np.arange(d)] += alpha
+                coefficients[rows] = np.linalg.solve(gram, moment[:, :, None])[:, :, 0]
+            else:
+                coefficients[rows] = _minimum_norm(gram, moment)
         return coefficients
     products = masks @ masks.T                                     # n × n, once
     projections = masks @ mean_x.T                                 # n × R

@@ -84,7 +84,8 @@ class RunLog(Vertical):
         self.query_one("#stage", Label).update("done")
         for j, p in enumerate(explanation.perturbations):
             mask = "".join(map(str, p.mask))
-            self.write(f"Δ {p.output_distance:.3f}  δ {p.input_distance:.3f}  {mask}  {one_line(p.prompt, 60)}", "dim")
+            prompt_distance = "" if p.input_distance is None else f"  δ {p.input_distance:.3f}"
+            self.write(f"Δ {p.output_distance:.3f}{prompt_distance}  {mask}  {one_line(p.prompt, 60)}", "dim")
         self.write(
             f"finished: {len(explanation.perturbations)} perturbations, "
             f"{explanation.unique_prompts} unique prompts, {explanation.model_calls} model calls, "
