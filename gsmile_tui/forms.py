@@ -42,7 +42,8 @@ def _float(text: str) -> float:
 
 
 def _kernel_width(text: str) -> float | str:
-    rule = text.strip().lower() or "auto"
+    """A rule name, a number, or (an empty field) the configuration's own default."""
+    rule = text.strip().lower() or ExplainConfig().kernel_width
     return rule if rule in KERNEL_WIDTH_RULES else _float(text)
 
 

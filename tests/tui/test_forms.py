@@ -37,6 +37,7 @@ def test_a_rule_between_two_fields_is_checked_with_the_values_typed():
 
 def test_blank_optional_and_auto_fields():
     config, errors = parse_settings(form_defaults() | {"max_removed": "  ", "kernel_width": ""})
-    assert errors == {} and config.max_removed is None and config.kernel_width == "auto"
+    # an empty field is the configuration's default (uniform), not another rule
+    assert errors == {} and config.max_removed is None and config.kernel_width == ExplainConfig().kernel_width == "uniform"
     config, _ = parse_settings(form_defaults() | {"sampler": "local", "max_removed": "2", "kernel_width": "0.5"})
     assert (config.sampler, config.max_removed, config.kernel_width) == ("local", 2, 0.5)
