@@ -86,40 +86,43 @@ class ExplainConfig:
         _positive_int("max-words", self.max_words)
         _check_engine(self)
         if not isinstance(self.ci_resamples, int) or isinstance(self.ci_resamples, bool) or self.ci_resamples < 0:
-            raise ConfigError(f"--ci-resamples must be 0 (off) or a positive integer, got {self.ci_resamples!r}")
+            raise ConfigError(f"{{setting}} must be 0 (off) or a positive integer, got {self.ci_resamples!r}", field="ci_resamples")
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+            raise ConfigError(f"{{setting}} must be a non-negative integer, got {self.seed!r}", field="seed")
         if self.generation_seed is not None and (
             not isinstance(self.generation_seed, int) or isinstance(self.generation_seed, bool) or self.generation_seed < 0
         ):
-            raise ConfigError(f"generation seed must be a non-negative integer, got {self.generation_seed!r}")
+            raise ConfigError(f"generation seed must be a non-negative integer, got {self.generation_seed!r}",
+                              field="generation_seed")
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0:
-            raise ConfigError(f"--bootstrap must be 0 (off) or a positive integer, got {self.bootstrap!r}")
+            raise ConfigError(f"{{setting}} must be 0 (off) or a positive integer, got {self.bootstrap!r}", field="bootstrap")
         if self.sampler not in SAMPLER_NAMES:
-            raise ConfigError(f"unknown sampler {self.sampler!r} (known: {', '.join(SAMPLER_NAMES)})")
+            raise ConfigError(f"unknown sampler {self.sampler!r} (known: {', '.join(SAMPLER_NAMES)})", field="sampler")
         if self.sampler == "local":
             if self.max_removed is None:
-                raise ConfigError("--sampler local needs --max-removed k")
+                raise ConfigError("{setting} local needs --max-removed k", field="sampler")
         if self.max_removed is not None:
             _positive_int("max-removed", self.max_removed)
         if self.surrogate not in SURROGATE_NAMES:
             raise ConfigError(
-                f"unknown surrogate {self.surrogate!r} (known: {', '.join(SURROGATE_NAMES)})"
+                f"unknown surrogate {self.surrogate!r} (known: {', '.join(SURROGATE_NAMES)})", field="surrogate"
             )
         if not _finite(self.temperature) or self.temperature < 0:
-            raise ConfigError(f"--temperature must be >= 0, got {self.temperature!r}")
+            raise ConfigError(f"{{setting}} must be >= 0, got {self.temperature!r}", field="temperature")
         if not _finite(self.p) or self.p < 1:
-            raise ConfigError(f"--p must be a number >= 1, got {self.p!r}")
+            raise ConfigError(f"{{setting}} must be a number >= 1, got {self.p!r}", field="p")
         if not _finite(self.alpha) or not 0 < self.alpha < 1:
-            raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha!r}")
+            raise ConfigError(f"{{setting}} must be between 0 and 1, got {self.alpha!r}", field="alpha")
         if isinstance(self.kernel_width, str):
             if self.kernel_width not in KERNEL_WIDTH_RULES:
                 raise ConfigError(
-                    f"--kernel-width must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}"
+                    f"{{setting}} must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}",
+                    field="kernel_width",
                 )
         elif not _finite(self.kernel_width) or self.kernel_width <= 0:
             raise ConfigError(
-                f"--kernel-width must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}"
+                f"{{setting}} must be 'auto', 'uniform' or a positive number, got {self.kernel_width!r}",
+                field="kernel_width",
             )
         _check_parts(self)
         _check_units(self)
@@ -155,45 +158,47 @@ def _check_engine(config: ExplainConfig) -> None:
     _positive_int("max-attempts", config.max_attempts)
     if config.samples_per_prompt > 1 and not config.temperature > 0:
         raise ConfigError(
-            f"--samples-per-prompt {config.samples_per_prompt} needs --temperature > 0 "
-            "(at temperature 0 every sample is the same answer)"
+            f"{{setting}} {config.samples_per_prompt} needs a temperature above 0 "
+            "(at temperature 0 every sample is the same answer)",
+            field="samples_per_prompt",
         )
     if not _finite(config.call_timeout) or config.call_timeout <= 0:
-        raise ConfigError(f"--timeout must be a positive number of seconds, got {config.call_timeout!r}")
+        raise ConfigError(f"{{setting}} must be a positive number of seconds, got {config.call_timeout!r}", field="call_timeout")
     if config.requests_per_minute is not None and (
         not _finite(config.requests_per_minute) or config.requests_per_minute <= 0
     ):
-        raise ConfigError(f"--rpm must be a positive number, got {config.requests_per_minute!r}")
+        raise ConfigError(f"{{setting}} must be a positive number, got {config.requests_per_minute!r}", field="requests_per_minute")
     if config.max_calls is not None:
         _positive_int("max-calls", config.max_calls)
     if config.max_cost is not None and (not _finite(config.max_cost) or config.max_cost < 0):
-        raise ConfigError(f"--max-cost must be a number of US dollars >= 0, got {config.max_cost!r}")
+        raise ConfigError(f"{{setting}} must be a number of US dollars >= 0, got {config.max_cost!r}", field="max_cost")
 
 
 def _check_units(config: ExplainConfig) -> None:
     if config.answer_span is not None and (not isinstance(config.answer_span, str) or not config.answer_span.strip()):
-        raise ConfigError("--answer-span must be a non-empty part of the original answer")
+        raise ConfigError("{setting} must be a non-empty part of the original answer", field="answer_span")
     if not isinstance(config.interactions, int) or isinstance(config.interactions, bool) or not 0 <= config.interactions <= 50:
-        raise ConfigError(f"--interactions must be 0 (off) or the number of top units to pair, at most 50; got {config.interactions!r}")
+        raise ConfigError(f"{{setting}} must be 0 (off) or the number of top units to pair, at most 50; got {config.interactions!r}", field="interactions")
     if config.unit not in UNIT_CHOICES:
-        raise ConfigError(f"unknown unit {config.unit!r} (known: {', '.join(UNIT_CHOICES)})")
+        raise ConfigError(f"unknown unit {config.unit!r} (known: {', '.join(UNIT_CHOICES)})", field="unit")
     if config.keep is not None:
         if not isinstance(config.keep, str) or not config.keep:
-            raise ConfigError("--keep must be a non-empty regular expression")
+            raise ConfigError("{setting} must be a non-empty regular expression", field="keep")
         try:
             re.compile(config.keep)
         except re.error as error:
-            raise ConfigError(f"--keep {config.keep!r} is not a valid regular expression ({error})") from None
+            raise ConfigError(f"{{setting}} {config.keep!r} is not a valid regular expression ({error})", field="keep") from None
 
 
 def _check_parts(config: ExplainConfig) -> None:
     """Distances and embedders are checked against their registries' declared names (`method.parts`
     loads no POT or scipy)."""
-    for option, name in (("input-distance", config.input_distance), ("output-distance", config.output_distance)):
+    for field, name in (("input_distance", config.input_distance), ("output_distance", config.output_distance)):
         if name not in DISTANCES:
-            raise ConfigError(f"unknown --{option} {name!r} (known: {', '.join(DISTANCES.names())})")
+            raise ConfigError(f"unknown {{setting}} {name!r} (known: {', '.join(DISTANCES.names())})", field=field)
     if config.embedder not in EMBEDDERS:
-        raise ConfigError(f"unknown --embedder {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})")
+        raise ConfigError(f"unknown {{setting}} {config.embedder!r} (known: {', '.join(EMBEDDERS.names())})",
+                          field="embedder")
 
 
 def unit_options(config: ExplainConfig) -> dict[str, Any]:
@@ -250,5 +255,6 @@ def _finite(value: object) -> bool:
 
 
 def _positive_int(name: str, value: object) -> None:
+    """`name` is the field (max_tokens) or its flag spelling (max-tokens)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"--{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{{setting}} must be a positive integer, got {value!r}", field=name.replace("-", "_"))

@@ -4,13 +4,34 @@ Every one carries a message written for the user: front ends print `str(error)` 
 never a traceback. Anything else escaping the core is a bug.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 
 class GsmileError(Exception):
     """Base of every error gSMILE reports to the user in one line."""
 
 
 class ConfigError(GsmileError, ValueError):
-    """A setting or an input (prompt, option value) is not acceptable."""
+    """A setting or an input (prompt, option value) is not acceptable.
+
+    `field` names the `ExplainConfig` field at fault (None for other inputs). A message may hold
+    `{setting}` where the setting is named: each front end names it its own way (`render`): the
+    CLI as its flag (`--max-tokens`), the TUI as its form label; plain `str()` uses the field name,
+    as a Python caller wrote it (`max_tokens`).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.template = message
+        self.field = field
+        super().__init__(self.render())
+
+    def render(self, name_of: Callable[[str], str] | None = None) -> str:
+        """The message with the setting named by `name_of(field)` (default: the field itself)."""
+        if self.field is None or "{setting}" not in self.template:
+            return self.template
+        return self.template.replace("{setting}", (name_of or str)(self.field))
 
 
 class BackendError(GsmileError):

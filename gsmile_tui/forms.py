@@ -7,7 +7,6 @@ message), then the whole config is built for the rules that tie fields together.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,7 +68,6 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "alpha": _float,
 }
 
-_FLAG = re.compile(r"--([a-z-]+)")
 
 
 def form_defaults(config: ExplainConfig | None = None) -> dict[str, str]:
@@ -80,19 +78,23 @@ def form_defaults(config: ExplainConfig | None = None) -> dict[str, str]:
     }
 
 
-def _field_of(message: str, fallback: str) -> str:
-    match = _FLAG.search(message)
-    name = match.group(1).replace("-", "_") if match else ""
-    return name if name in PARSERS else fallback
+def _field_of(error: ConfigError, fallback: str) -> str:
+    """The form field an error belongs to: the core says which (`ConfigError.field`)."""
+    return error.field if error.field in PARSERS else fallback
+
+
+def _message(error: ConfigError) -> str:
+    """The core's message, naming the setting as the form does (shown under that field)."""
+    return error.render(lambda field: field.replace("_", " "))
 
 
 def parse_settings(values: Mapping[str, str]) -> tuple[ExplainConfig | None, dict[str, str]]:
     """(config, {}) when the form is valid, else (None, {field: one-line message}).
 
     Text that does not parse is reported first; then the config is built from everything that
-    parsed, and each ConfigError is pinned to the field its message names (`--seed ...` →
-    seed; a rule tying two fields, e.g. "--samples-per-prompt 2 needs --temperature > 0", to the
-    first), that field is set aside and the config is built again, so every bad field is shown.
+    parsed, and each ConfigError is pinned to the field the core names (`ConfigError.field`; an
+    error without one, to the first field), that field is set aside and the config is built again,
+    so every bad field is shown.
     """
     errors: dict[str, str] = {}
     parsed: dict[str, Any] = {}
@@ -102,13 +104,13 @@ def parse_settings(values: Mapping[str, str]) -> tuple[ExplainConfig | None, dic
         try:
             parsed[name] = parser(values[name])
         except ConfigError as error:
-            errors[name] = str(error)
+            errors[name] = _message(error)
     for _ in range(len(PARSERS) + 1):
         try:
             config = ExplainConfig(**parsed)
         except ConfigError as error:
-            name = _field_of(str(error), next(iter(parsed), "perturbations"))
-            errors.setdefault(name, str(error))
+            name = _field_of(error, next(iter(parsed), "perturbations"))
+            errors.setdefault(name, _message(error))
             if parsed.pop(name, None) is None:
                 break  # the message names no field we can set aside
             continue

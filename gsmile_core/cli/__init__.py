@@ -73,6 +73,15 @@ def plugin_commands() -> list:
     return [entry.load() for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name)]
 
 
+# ExplainConfig fields whose flag is not the field's name with dashes.
+FLAGS = {"call_timeout": "--timeout", "requests_per_minute": "--rpm"}
+
+
+def flag_of(field: str) -> str:
+    """The command-line flag of an ExplainConfig field: how the CLI names a setting in errors."""
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
 def fail(message: str, code: int) -> int:
     print(f"gsmile: error: {message}", file=sys.stderr)
     return code
@@ -90,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return fail(str(error), 2)
     except ConfigError as error:
-        return fail(str(error), 2)
+        return fail(error.render(flag_of), 2)
     except Cancelled:
         return fail("cancelled", 130)
     except KeyboardInterrupt:

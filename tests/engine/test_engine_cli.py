@@ -118,7 +118,7 @@ def test_max_cost_uses_the_users_price_file(provider_server, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--samples-per-prompt", "3"], "--samples-per-prompt 3 needs --temperature > 0"),
+        (["--samples-per-prompt", "3"], "--samples-per-prompt 3 needs a temperature above 0"),
         (["--samples-per-prompt", "0"], "argument --samples-per-prompt: expected a positive integer"),
         (["--timeout", "0"], "argument --timeout: expected a positive number"),
         (["--rpm", "-5"], "argument --rpm: expected a positive number"),

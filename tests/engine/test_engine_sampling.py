@@ -69,5 +69,5 @@ async def test_one_sample_per_prompt_is_exactly_one_call_per_unique_prompt():
 
 
 def test_samples_need_a_temperature():
-    with pytest.raises(ConfigError, match="--samples-per-prompt 2 needs --temperature > 0"):
+    with pytest.raises(ConfigError, match="samples_per_prompt 2 needs a temperature above 0"):
         ExplainConfig(samples_per_prompt=2)

@@ -30,7 +30,8 @@ def test_every_bad_field_gets_the_cores_message():
 
 def test_a_rule_between_two_fields_is_checked_with_the_values_typed():
     values = form_defaults() | {"samples_per_prompt": "3"}
-    assert "needs --temperature > 0" in parse_settings(values)[1]["samples_per_prompt"]
+    message = parse_settings(values)[1]["samples_per_prompt"]
+    assert "needs a temperature above 0" in message and "--" not in message  # the form's words, no CLI flag
     config, errors = parse_settings(values | {"temperature": "0.7"})
     assert errors == {} and (config.samples_per_prompt, config.temperature) == (3, 0.7)
 
@@ -41,3 +42,23 @@ def test_blank_optional_and_auto_fields():
     assert errors == {} and config.max_removed is None and config.kernel_width == ExplainConfig().kernel_width == "uniform"
     config, _ = parse_settings(form_defaults() | {"sampler": "local", "max_removed": "2", "kernel_width": "0.5"})
     assert (config.sampler, config.max_removed, config.kernel_width) == ("local", 2, 0.5)
+
+
+def test_the_field_comes_from_the_core_and_messages_name_settings_in_the_forms_words():
+    values = form_defaults() | {"max_tokens": "0", "alpha": "2"}
+    _, errors = parse_settings(values)
+    assert errors["max_tokens"] == "max tokens must be a positive integer, got 0"
+    assert errors["alpha"].startswith("alpha must be between 0 and 1")
+    assert not any("--" in message for message in errors.values())
+
+
+def test_the_cli_names_the_same_error_by_its_flag():
+    from gsmile_core.cli import flag_of
+
+    try:
+        ExplainConfig(max_tokens=0, call_timeout=-1)
+    except ConfigError as error:
+        assert error.field == "max_tokens"
+        assert error.render(flag_of) == "--max-tokens must be a positive integer, got 0"
+        assert str(error) == "max_tokens must be a positive integer, got 0"
+    assert flag_of("call_timeout") == "--timeout" and flag_of("requests_per_minute") == "--rpm"
