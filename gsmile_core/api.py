@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, Union
 
-from .audit import AuditLog
+from .calls.audit import AuditLog
 from .backends import create_backend
 from .backends.base import Backend
 from .backends.function import FunctionBackend
-from .cache import ResponseCache
+from .calls.cache import ResponseCache
 from .config import ExplainConfig
 from .errors import ConfigError
 from .events import EventHandler, ignore

@@ -178,7 +178,7 @@ class GsmileApp(App):
     def response_cache(self):
         """The shared response cache (opened on first use); None, said once, if it cannot open."""
         if self._cache is None and not self._cache_failed:
-            from gsmile_core.cache import ResponseCache
+            from gsmile_core.calls.cache import ResponseCache
 
             try:
                 self._cache = ResponseCache()

@@ -15,11 +15,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..audit import AuditLog
-from ..cache import ResponseCache, default_cache_dir
-from ..calls import BudgetExceeded
+from ..calls.audit import AuditLog
+from ..calls.cache import ResponseCache, default_cache_dir
+from ..calls.engine import BudgetExceeded
 from ..config import ExplainConfig
-from ..dryrun import DryRunPlan
+from ..calls.dryrun import DryRunPlan
 from .argtypes import positive_int
 
 

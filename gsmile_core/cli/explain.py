@@ -186,7 +186,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     # The heavy parts (numpy, POT, scikit-learn) load only when something is computed: a re-run
     # whose explanation is stored is read and drawn without them.
-    from ..dryrun import static_identity
+    from ..calls.dryrun import static_identity
     from ..explanation_store import ExplanationStore, explanation_key
     from ..method.segment import prepare_prompt
     from ..render_terminal import full_report
@@ -254,7 +254,7 @@ def words_level_name(explanation: Explanation) -> str:
 
 def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:
     """Plan (and stop there on --dry-run), check the budget, then call the model and explain."""
-    from ..dryrun import plan_dry_run, static_identity
+    from ..calls.dryrun import plan_dry_run, static_identity
 
     if args.dry_run or config.max_calls is not None or config.max_cost is not None:
         # Planned without building the backend: no model loaded, no key read, no call.

@@ -18,13 +18,13 @@ from typing import Any
 from rich.console import Console
 
 from ..backends import create_backend
-from ..cache import ResponseCache
+from ..calls.cache import ResponseCache
 from ..evaluation.checks import REPEAT_STAGE, consistency_check, deletion_check
 from ..config import ExplainConfig
 from . import COMMANDS
 from ..errors import ConfigError
 from ..events import Notice, StageStarted, StepDone
-from ..memo import MemoBackend
+from ..calls.memo import MemoBackend
 from ..evaluation.metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
 from ..evaluation.metrics.faithfulness import pearson_faithfulness
 from ..evaluation.metrics.fidelity import SIX_FIGURES, fidelity_rows

@@ -26,10 +26,10 @@ import time
 from dataclasses import dataclass
 
 from ..backends.base import Backend
-from ..cache import CallIdentity, ResponseCache
+from ..calls.cache import CallIdentity, ResponseCache
 from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
 from ..config import ExplainConfig
-from ..dryrun import plan_dry_run, stored_jobs
+from ..calls.dryrun import plan_dry_run, stored_jobs
 from ..errors import ConfigError
 from ..events import EventHandler, StageStarted, StepDone, ignore
 from .metrics.consistency import attribution_consistency
@@ -37,7 +37,7 @@ from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
 from ..pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
-from ..sampling import plan_jobs
+from ..calls.sampling import plan_jobs
 from ..method.segment import apply_mask
 from ..clock import utc_now
 from ..types import Explanation

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..backends.base import Backend
-from ..cache import ResponseCache
+from ..calls.cache import ResponseCache
 from ..config import ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..events import EventHandler, ignore
-from ..sampling import engine_for, generate_answers
+from ..calls.sampling import engine_for, generate_answers
 from ..method.segment import apply_mask
 from ..types import Feature
 

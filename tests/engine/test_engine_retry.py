@@ -8,7 +8,7 @@ import random
 import pytest
 from scripted_backend import HANG, FakeClock, ScriptedBackend
 
-from gsmile_core.calls import CallEngine, CallJob, RetryPolicy
+from gsmile_core.calls.engine import CallEngine, CallJob, RetryPolicy
 from gsmile_core.errors import BackendError
 from gsmile_core.events import Notice
 from gsmile_core.types import GenerationParams

@@ -25,11 +25,11 @@ from typing import Any
 from ... import __version__
 from ...atomic import write_text_atomic
 from ...backends.base import Backend
-from ...cache import ResponseCache
+from ...calls.cache import ResponseCache
 from ...config import ExplainConfig
 from ...errors import ConfigError
 from ...events import EventHandler, Notice, StageStarted, StepDone, ignore
-from ...memo import MemoBackend
+from ...calls.memo import MemoBackend
 from ..metrics.tables import Column, csv_table, markdown_table
 from ...pipeline import explain
 from ..probe import OutputProbe

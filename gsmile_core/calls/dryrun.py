@@ -15,17 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backends.base import BACKENDS
+from ..backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
-from .calls import CallJob, job_key
-from .config import ExplainConfig, mask_options, unit_options
-from .errors import ConfigError
-from .method.perturb import plan_perturbations
-from .method.segment import prepare_prompt
-from .backends.providers import PROVIDERS, resolve_base_url
+from .engine import CallJob, job_key
+from ..config import ExplainConfig, mask_options, unit_options
+from ..errors import ConfigError
+from ..method.perturb import plan_perturbations
+from ..method.segment import prepare_prompt
+from ..backends.providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
-from .types import GenerationParams
+from ..types import GenerationParams
 
 
 def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:

@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import ResourceError
-from .types import Generation, GenerationParams
+from .. import paths
+from ..errors import ResourceError
+from ..types import Generation, GenerationParams
 
 CACHE_FILE = "responses.sqlite3"
 SCHEMA_VERSION = 1

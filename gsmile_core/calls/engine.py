@@ -30,13 +30,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .audit import AuditLog, sha256_text
-from .backends.base import Backend
+from ..backends.base import Backend
 from .cache import CallIdentity, ResponseCache, cache_key
-from .errors import BackendError, GsmileError
-from .events import EventHandler, GenerationReceived, Notice, StageStarted, ignore
+from ..errors import BackendError, GsmileError
+from ..events import EventHandler, GenerationReceived, Notice, StageStarted, ignore
 from .pricing import Price, estimate_input_tokens
-from .sanitize import one_line, strip_unsafe
-from .types import Generation, GenerationParams
+from ..sanitize import one_line, strip_unsafe
+from ..types import Generation, GenerationParams
 
 ERROR_LIMIT = 300  # characters of a provider's error message kept in one line
 
