@@ -7,8 +7,11 @@ provider, base URL and model asked for, the generation parameters, the model id 
 the provider returned, and SHA-256 hashes of the prompt and the answer (plus the texts
 themselves). Lines are flushed one by one, so a killed run leaves a readable trail.
 
-Never a key: the engine never holds one, backends describe themselves without secrets, and error
-messages from backends are key-free by contract.
+`CallAudit` writes the engine's records for one run (`AuditLog` is the file they go to).
+
+Never a key: the engine never holds one, backends describe themselves without secrets (a token
+in a base URL's query string is masked by the backend), and error messages from backends are
+key-free by contract.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import BackendError, ConfigError
+from ..sanitize import one_line
+from ..types import Generation, GenerationParams
+from .cache import CallIdentity
 
 
 def sha256_text(text: str) -> str:
@@ -73,3 +79,57 @@ def read_audit(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return records
+
+
+class CallAudit:
+    """The audit records of one call engine: a run header, then per call its requests,
+    responses, errors and cache hits. Every method is a no-op without a log."""
+
+    def __init__(self, log: AuditLog | None, identity: CallIdentity) -> None:
+        self.log = log
+        self.identity = identity
+
+    def run(self, *, backend: dict[str, Any], params: GenerationParams, concurrency: int,
+            max_attempts: int, timeout_s: float | None, jobs: int, cached: int, refresh: bool) -> None:
+        if self.log is not None:
+            self.log.write(
+                "run", identity=self.identity.to_dict(), backend=backend, params=params.to_dict(),
+                concurrency=concurrency, max_attempts=max_attempts, timeout_s=timeout_s,
+                jobs=jobs, cached=cached, refresh=refresh,
+            )
+
+    def request(self, key: str, prompt: str, sample: int, params: GenerationParams, attempt: int) -> None:
+        if self.log is not None:
+            self.log.write(
+                "request", call=key, attempt=attempt, provider=self.identity.provider,
+                base_url=self.identity.base_url, api=self.identity.api, model=self.identity.model,
+                params=params.to_dict(), sample=sample, prompt=prompt, prompt_sha256=sha256_text(prompt),
+            )
+
+    def response(self, key: str, attempt: int, generation: Generation, received_chars: int | None) -> None:
+        if self.log is not None:
+            self.log.write("response", call=key, attempt=attempt, **generation_fields(generation),
+                           cut_from_chars=received_chars)
+
+    def cache_hit(self, key: str, prompt: str, sample: int, generation: Generation) -> None:
+        if self.log is not None:
+            self.log.write("cache_hit", call=key, sample=sample, prompt=prompt,
+                           prompt_sha256=sha256_text(prompt), **generation_fields(generation))
+
+    def error(self, key: str, attempt: int, error: BackendError, retry_in: float | None) -> None:
+        if self.log is not None:
+            self.log.write("error", call=key, attempt=attempt, kind=error.kind, message=one_line(str(error), 300),
+                           retry_after=error.retry_after, retry_in_s=retry_in)
+
+
+def generation_fields(generation: Generation) -> dict[str, Any]:
+    return {
+        "response_model": generation.model,
+        "fingerprint": generation.fingerprint,
+        "finish_reason": generation.finish_reason,
+        "prompt_tokens": generation.prompt_tokens,
+        "completion_tokens": generation.completion_tokens,
+        "latency_s": generation.latency_s,
+        "output": generation.text,
+        "output_sha256": sha256_text(generation.text),
+    }

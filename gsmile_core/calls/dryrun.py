@@ -17,7 +17,7 @@ from typing import Any
 
 from ..backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
-from .engine import CallJob, job_key
+from .jobs import CallJob, job_key
 from ..config import ExplainConfig, mask_options, unit_options
 from ..errors import ConfigError
 from ..method.perturb import plan_perturbations

@@ -4,17 +4,17 @@ Why one engine: the paper's runs took minutes because every call was sequential,
 un-cached. Here, for every backend alike (the local model included):
 - each distinct (prompt, sample) is asked once; answers already in the response cache are not
   asked again, and each new answer is committed to the cache the moment it arrives, so a killed
-  run resumes without repeating a finished call;
+  run resumes without repeating a finished call (`cache_gate` waits out another program's lock);
 - at most `concurrency` calls are in flight (a fixed pool of workers, so memory does not grow
-  with the number of prompts), optionally spaced to a requests-per-minute limit;
-- one retry loop owned by gSMILE (SDK retries are off): exponential backoff with jitter, the
-  provider's Retry-After honoured up to a cap and announced as a `Notice`, a per-call timeout;
-  errors are classified by `BackendError.kind` into one clear line; an auth error, or any error
-  that retrying cannot fix, stops the run at once and cancels the calls in flight;
-- budgets (`max_calls`, `max_cost`) refuse to start a run that would overspend and stop cleanly
-  before a call that would cross them;
-- every answer is sanitised at the edge (escape sequences and control characters removed) and
-  every request/response can be written to an audit trail.
+  with the number of prompts), optionally spaced to a requests-per-minute limit (`ratelimit`);
+- one retry loop owned by gSMILE (SDK retries are off; `retry` decides): backoff with jitter, the
+  provider's Retry-After honoured up to a cap, each wait announced as a `Retrying` event, a
+  per-call timeout; an auth error, or any error that retrying cannot fix, stops the run at once
+  and cancels the calls in flight;
+- budgets (`budget`) refuse to start a run that would overspend and stop cleanly before a call
+  that would cross them;
+- every answer, received or read from the cache, is sanitised and bounded by `max_tokens`
+  (`limits`), and every request/response can be written to an audit trail (`audit`).
 The clock, the sleep and the jitter's random source are injectable, so tests of the retry loop
 are deterministic and never wait or assert on wall time.
 """
@@ -22,43 +22,27 @@ are deterministic and never wait or assert on wall time.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .audit import AuditLog, sha256_text
 from ..backends.base import Backend
-from .cache import CallIdentity, ResponseCache, cache_key
-from ..errors import BackendError, GsmileError
-from ..events import EventHandler, GenerationReceived, Notice, StageStarted, ignore
-from .pricing import Price, estimate_input_tokens
-from ..sanitize import one_line, strip_unsafe
+from ..errors import BackendError
+from ..events import EventHandler, GenerationReceived, Notice, Retrying, StageStarted, ignore
+from ..sanitize import one_line
 from ..types import Generation, GenerationParams
-
-ERROR_LIMIT = 300  # characters of a provider's error message kept in one line
-
-KIND_LABELS = {
-    "auth": "authentication failed",
-    "rate_limit": "rate limited",
-    "server": "provider error",
-    "timeout": "timed out",
-    "bad_response": "unusable response",
-    "connection": "cannot reach the provider",
-    "unavailable": "model unavailable",
-    "context_length": "prompt too long for the model",
-    "quota": "quota or credit exhausted",
-    "bad_request": "request rejected",
-}
-
+from .audit import AuditLog, CallAudit
+from .budget import Budget, BudgetExceeded, Spending, no_price
+from .cache import ResponseCache
+from .cache_gate import CacheGate, LockWait
+from .jobs import CallJob, identity_of, job_key, params_for_sample
+from .limits import accept, cut_warning
+from .ratelimit import RateLimiter
+from .retry import MESSAGE_LIMIT, RetryPolicy, seconds
 
 BACKSTOP_GRACE_S = 1.0
-
-
-class BudgetExceeded(GsmileError):
-    """A run would overspend `--max-calls` or `--max-cost`; answers received so far are cached."""
 
 
 @dataclass(frozen=True)
@@ -68,101 +52,6 @@ class CallStats:
     seconds: float
     retries: int = 0
     cost_usd: float | None = None
-
-
-@dataclass(frozen=True)
-class CallJob:
-    """One answer to obtain: a prompt and which of its samples (0 unless sampling k > 1)."""
-
-    prompt: str
-    sample: int = 0
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How the engine retries. Delay before retry n (1-based) is, without Retry-After,
-    `min(max_delay, base_delay * 2**(n-1))` with equal jitter (half fixed, half uniform);
-    with Retry-After, that value capped at `retry_after_cap`."""
-
-    max_attempts: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    retry_after_cap: float = 60.0
-    timeout: float | None = 120.0
-
-    def delay(self, retry_number: int, error: BackendError, rng: random.Random) -> float:
-        if error.retry_after is not None and error.retry_after >= 0:
-            return min(float(error.retry_after), self.retry_after_cap)
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Spending limits of one run; `price` is needed for `max_cost`."""
-
-    max_calls: int | None = None
-    max_cost: float | None = None
-    price: Price | None = None
-
-
-def identity_of(backend: Backend) -> CallIdentity:
-    """The cache/audit identity of a backend, from its key-free `describe()`."""
-    try:
-        described = backend.describe() or {}
-    except Exception:  # a describe() failure must not stop a run
-        described = {}
-    base_url = described.get("base_url")
-    api = described.get("api")
-    return CallIdentity(
-        provider=str(backend.name),
-        model=str(backend.model),
-        base_url=None if base_url is None else str(base_url),
-        api=None if api is None else str(api),
-    )
-
-
-def sample_seed(seed: int, sample: int) -> int:
-    """The request seed of sample `sample`: the run seed for sample 0 (so k = 1 runs share cache
-    entries), else a value derived from (seed, sample) that does not collide with other seeds."""
-    if sample == 0:
-        return seed
-    digest = hashlib.sha256(f"gsmile-sample:{seed}:{sample}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
-
-
-def params_for_sample(params: GenerationParams, sample: int) -> GenerationParams:
-    """The generation parameters of sample `sample` (its own request seed)."""
-    return params if sample == 0 else replace(params, seed=sample_seed(params.seed, sample))
-
-
-def job_key(identity: CallIdentity, params: GenerationParams, job: CallJob) -> str:
-    """The response-cache key of one job."""
-    return cache_key(identity, params_for_sample(params, job.sample), job.prompt, job.sample)
-
-
-class RateLimiter:
-    """Spaces call starts at least 60/rpm seconds apart (a smooth requests-per-minute limit)."""
-
-    def __init__(
-        self,
-        requests_per_minute: float,
-        clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[Any]],
-    ) -> None:
-        self.interval = 60.0 / requests_per_minute
-        self.clock = clock
-        self.sleep = sleep
-        self.next_start: float | None = None
-        self.lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self.lock:
-            now = self.clock()
-            start = now if self.next_start is None else max(now, self.next_start)
-            self.next_start = start + self.interval
-            if start > now:
-                await self.sleep(start - now)
 
 
 class CallEngine:
@@ -182,6 +71,7 @@ class CallEngine:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        cache_wait: LockWait | None = None,
     ) -> None:
         self.backend = backend
         self.params = params
@@ -189,30 +79,32 @@ class CallEngine:
         self.on_event = on_event
         self.cache = cache
         self.refresh = refresh
-        self.audit = audit
         self.retry = retry or RetryPolicy()
         self.budget = budget or Budget()
         self.sleep = sleep
         self.clock = clock
         self.rng = rng or random.Random(params.seed)
-        self.limiter = (
-            RateLimiter(requests_per_minute, clock, sleep) if requests_per_minute else None
-        )
+        self.limiter = RateLimiter(requests_per_minute, clock, sleep) if requests_per_minute else None
         self.identity = identity_of(backend)
-        self.model_calls = 0
+        self.audit = CallAudit(audit, self.identity)
+        self.spending = Spending(self.budget, params.max_tokens, params.system_prompt)
+        self.gate = CacheGate(cache, sleep=sleep, announce=self._notice, wait=cache_wait)
         self.cache_hits = 0
         self.retries = 0
         self.in_flight = 0
         self.peak_in_flight = 0
-        self.spent_usd = 0.0
-        self._reserved_usd = 0.0
-        self._estimated_input = 0  # our estimates vs the provider's counts, for later estimates
-        self._reported_input = 0
+        self._cut_said: set[str] = set()  # where answers were cut from ("received", "cache"), said once each
         if self.budget.max_cost is not None and self.budget.price is None:
-            raise BudgetExceeded(
-                f"no price is known for {self.identity.provider} model {self.identity.model!r}, "
-                "so --max-cost cannot be enforced: add it to your prices file or drop --max-cost"
-            )
+            raise no_price(self.identity.provider, self.identity.model)
+
+    @property
+    def model_calls(self) -> int:
+        """Requests sent to the backend, retries included."""
+        return self.spending.calls
+
+    @property
+    def spent_usd(self) -> float:
+        return self.spending.spent_usd
 
     # -- planning ------------------------------------------------------------------------------
     def params_for(self, sample: int) -> GenerationParams:
@@ -221,46 +113,17 @@ class CallEngine:
     def key_for(self, job: CallJob) -> str:
         return job_key(self.identity, self.params, job)
 
-    def estimated_cost(self, job: CallJob) -> float:
-        """Worst-case cost of one call: estimated input tokens (scaled up by how far the
-        provider's own counts exceeded our estimates so far), output at max_tokens."""
-        price = self.budget.price
-        if price is None:
-            return 0.0
-        tokens_in = estimate_input_tokens(job.prompt, self.params.system_prompt) * self._input_ratio()
-        return price.cost(tokens_in, self.params.max_tokens)
-
-    def _input_ratio(self) -> float:
-        if self._estimated_input <= 0 or self._reported_input <= 0:
-            return 1.0
-        return max(1.0, self._reported_input / self._estimated_input)
-
-    def cached_answers(self, jobs: Iterable[CallJob]) -> dict[CallJob, Generation]:
-        """Answers already in the cache (nothing when there is no cache or on --refresh)."""
+    async def cached_answers(self, jobs: Iterable[CallJob]) -> dict[CallJob, Generation]:
+        """Answers already in the cache (nothing when there is no cache or on --refresh), each
+        held to the same limits as a received answer."""
         if self.cache is None or self.refresh:
             return {}
         found = {}
         for job in jobs:
-            generation = self.cache.get(self.key_for(job))
+            generation = await self.gate.get(self.key_for(job))
             if generation is not None:
-                found[job] = generation
+                found[job] = self._accepted(generation, "cache")[0]
         return found
-
-    def check_budget(self, pending: Sequence[CallJob], cached: int) -> None:
-        """Refuse to start a run whose calls would exceed the budget."""
-        max_calls, max_cost = self.budget.max_calls, self.budget.max_cost
-        if max_calls is not None and len(pending) > max_calls:
-            raise BudgetExceeded(
-                f"this run needs {len(pending)} model calls ({cached} more answers are cached) but "
-                f"--max-calls is {max_calls}: raise it or use fewer --perturbations"
-            )
-        if max_cost is not None:
-            estimate = sum(self.estimated_cost(job) for job in pending)
-            if estimate > max_cost:
-                raise BudgetExceeded(
-                    f"this run may cost up to ${estimate:.4f} ({len(pending)} calls) but --max-cost is "
-                    f"${max_cost:.4f}: raise it, lower --max-tokens or use fewer --perturbations"
-                )
 
     # -- running -------------------------------------------------------------------------------
     async def generate_all(
@@ -304,18 +167,18 @@ class CallEngine:
                     output=generation.text,
                     cached=generation.cached,
                     latency_s=generation.latency_s,
-                    spent_usd=self.spent_usd if self.budget.price is not None else None,
+                    spent_usd=self.spent_usd if self.spending.priced else None,
                 )
             )
 
-        cached = self.cached_answers(unique)
+        cached = await self.cached_answers(unique)
         pending = [job for job in unique if job not in cached]
-        self.check_budget(pending, len(cached))
+        self.spending.refuse_run([job.prompt for job in pending], len(cached))
         self._audit_run_header(len(unique), len(cached))
         for job in unique:
             if job in cached:
                 self.cache_hits += 1
-                self._audit_cache_hit(job, cached[job])
+                self.audit.cache_hit(self.key_for(job), job.prompt, job.sample, cached[job])
                 deliver(job, cached[job])
 
         queue = iter(pending)
@@ -347,7 +210,7 @@ class CallEngine:
                 await asyncio.gather(*workers, return_exceptions=True)
         if stop:
             raise stop[0]
-        cost = self.spent_usd if self.budget.price is not None else None
+        cost = self.spent_usd if self.spending.priced else None
         return answers, CallStats(
             self.model_calls, self.cache_hits, time.perf_counter() - started, self.retries, cost
         )
@@ -356,64 +219,72 @@ class CallEngine:
         """One answer, through the retry loop; stored in the cache on success."""
         params = self.params_for(job.sample)
         key = self.key_for(job)
-        policy = self.retry
-        for attempt in range(1, policy.max_attempts + 1):
-            reserve = self._reserve(job)
+        attempt = 0
+        while True:
+            attempt += 1
+            reserved = self.spending.reserve(job.prompt)
             if self.limiter is not None:
                 await self.limiter.acquire()
-            self.model_calls += 1
-            self._audit_request(key, job, params, attempt)
-            self.in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            started = self.clock()
-            try:
-                generation = await asyncio.wait_for(self.backend.generate(job.prompt, params), self._deadline())
-                error = None
-            except asyncio.TimeoutError:
-                error = BackendError(
-                    f"{self.identity.provider}: no answer within {policy.timeout:g} s", kind="timeout"
-                )
-            except BackendError as raised:
-                error = raised
-            except asyncio.CancelledError:
-                raise
-            except Exception as raised:  # a backend broke its contract; still one clear line
-                error = BackendError(
-                    f"{self.identity.provider}: {type(raised).__name__}: {one_line(str(raised), ERROR_LIMIT)}",
-                    kind="bad_response",
-                )
-            finally:
-                self.in_flight -= 1
-                self._reserved_usd -= reserve
-            latency = self.clock() - started
+            self.audit.request(key, job.prompt, job.sample, params, attempt)
+            generation, error, latency = await self._attempt(job, params, reserved)
             if error is None:
-                generation = replace(
-                    generation,
-                    text=strip_unsafe(generation.text),
-                    cached=False,
-                    latency_s=generation.latency_s or latency,
-                )
-                self._account(job, generation)
-                if self.cache is not None:
-                    self.cache.put(key, self.identity, generation)
-                self._audit_response(key, attempt, generation)
+                generation, received_chars = self._accepted(generation, "received")
+                generation = replace(generation, cached=False, latency_s=generation.latency_s or latency)
+                self.spending.account(job.prompt, generation)
+                await self.gate.put(key, self.identity, generation)
+                self.audit.response(key, attempt, generation, received_chars)
                 return generation
-            message = one_line(str(error), ERROR_LIMIT)
-            label = KIND_LABELS.get(error.kind, "provider error")
-            if not error.retryable:
-                self._audit_error(key, attempt, error, None)
-                raise BackendError(f"{label}: {message}", kind=error.kind) from None
-            if attempt == policy.max_attempts:
-                self._audit_error(key, attempt, error, None)
-                raise BackendError(
-                    f"{label}: {message} (gave up after {attempt} attempts)", kind=error.kind
-                ) from None
-            delay = policy.delay(attempt, error, self.rng)
-            self._audit_error(key, attempt, error, delay)
+            try:
+                delay = self.retry.decide(attempt, error, self.rng)
+            except BackendError:
+                self.audit.error(key, attempt, error, None)
+                raise
+            self.audit.error(key, attempt, error, delay)
             self.retries += 1
-            self.on_event(Notice(f"retrying in {_seconds(delay)}: {message}", level="info"))
+            reason = one_line(str(error), MESSAGE_LIMIT)
+            self.on_event(Retrying(f"retrying in {seconds(delay)}: {reason}", level="info", reason=reason, delay=delay))
             await self.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self, job: CallJob, params: GenerationParams, reserved: float
+    ) -> tuple[Generation | None, BackendError | None, float]:
+        """One request to the backend: its answer, or the one `BackendError` it failed with."""
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        started = self.clock()
+        generation, error = None, None
+        try:
+            generation = await asyncio.wait_for(self.backend.generate(job.prompt, params), self._deadline())
+        except asyncio.TimeoutError:
+            error = BackendError(
+                f"{self.identity.provider}: no answer within {self.retry.timeout:g} s", kind="timeout"
+            )
+        except BackendError as raised:
+            error = raised
+        except asyncio.CancelledError:
+            raise
+        except Exception as raised:  # a backend broke its contract; still one clear line
+            error = BackendError(
+                f"{self.identity.provider}: {type(raised).__name__}: {one_line(str(raised), MESSAGE_LIMIT)}",
+                kind="bad_response",
+            )
+        finally:
+            self.in_flight -= 1
+            self.spending.release(reserved)
+        return generation, error, self.clock() - started
+
+    def _accepted(self, generation: Generation, source: str) -> tuple[Generation, int | None]:
+        """`generation` within the limits of what gSMILE accepts; warn once per source if cut."""
+        accepted = accept(generation, self.params.max_tokens)
+        if accepted.cut and source not in self._cut_said:
+            self._cut_said.add(source)
+            where = (f"{self.identity.provider} model {self.identity.model} sent" if source == "received"
+                     else "the response cache holds")
+            self._notice(cut_warning(where, accepted.received_chars or 0, self.params.max_tokens), "warning")
+        return accepted.generation, accepted.received_chars
+
+    def _notice(self, message: str, level: str) -> None:
+        self.on_event(Notice(message, level=level))
 
     def _deadline(self) -> float | None:
         """How long the engine waits for one call. A backend that enforces its own timeout (API
@@ -428,118 +299,15 @@ class CallEngine:
             return max(timeout, float(own)) + BACKSTOP_GRACE_S
         return timeout
 
-    # -- budget accounting ---------------------------------------------------------------------
-    def _reserve(self, job: CallJob) -> float:
-        """Before a call: stop cleanly if it could cross the budget; else reserve its cost."""
-        max_calls, max_cost = self.budget.max_calls, self.budget.max_cost
-        if max_calls is not None and self.model_calls >= max_calls:
-            raise BudgetExceeded(
-                f"stopped after {self.model_calls} model calls (--max-calls {max_calls}); the answers "
-                "received are cached, so a rerun with a higher budget continues from here"
-            )
-        estimate = self.estimated_cost(job)
-        if max_cost is not None and self.spent_usd + self._reserved_usd + estimate > max_cost:
-            raise BudgetExceeded(
-                f"stopped at ${self.spent_usd:.4f} spent: the next call could cross --max-cost "
-                f"${max_cost:.4f}; the answers received are cached, so a rerun with a higher budget "
-                "continues from here"
-            )
-        self._reserved_usd += estimate
-        return estimate
-
-    def _account(self, job: CallJob, generation: Generation) -> None:
-        price = self.budget.price
-        if price is None:
-            return
-        estimated_in = estimate_input_tokens(job.prompt, self.params.system_prompt)
-        tokens_in = generation.prompt_tokens
-        if tokens_in is None:
-            tokens_in = estimated_in
-        else:
-            self._estimated_input += estimated_in
-            self._reported_input += tokens_in
-        tokens_out = generation.completion_tokens
-        if tokens_out is None:
-            tokens_out = self.params.max_tokens
-        self.spent_usd += price.cost(tokens_in, tokens_out)
-
-    # -- audit trail ---------------------------------------------------------------------------
     def _audit_run_header(self, unique: int, cached: int) -> None:
-        if self.audit is None:
+        if self.audit.log is None:
             return
         try:
             described = self.backend.describe()
         except Exception:
             described = {}
-        self.audit.write(
-            "run",
-            identity=self.identity.to_dict(),
-            backend=described,
-            params=self.params.to_dict(),
-            concurrency=self.concurrency,
-            max_attempts=self.retry.max_attempts,
-            timeout_s=self.retry.timeout,
-            jobs=unique,
-            cached=cached,
-            refresh=self.refresh,
+        self.audit.run(
+            backend=described, params=self.params, concurrency=self.concurrency,
+            max_attempts=self.retry.max_attempts, timeout_s=self.retry.timeout,
+            jobs=unique, cached=cached, refresh=self.refresh,
         )
-
-    def _audit_request(self, key: str, job: CallJob, params: GenerationParams, attempt: int) -> None:
-        if self.audit is not None:
-            self.audit.write(
-                "request",
-                call=key,
-                attempt=attempt,
-                provider=self.identity.provider,
-                base_url=self.identity.base_url,
-                api=self.identity.api,
-                model=self.identity.model,
-                params=params.to_dict(),
-                sample=job.sample,
-                prompt=job.prompt,
-                prompt_sha256=sha256_text(job.prompt),
-            )
-
-    def _audit_response(self, key: str, attempt: int, generation: Generation) -> None:
-        if self.audit is not None:
-            self.audit.write("response", call=key, attempt=attempt, **_generation_fields(generation))
-
-    def _audit_cache_hit(self, job: CallJob, generation: Generation) -> None:
-        if self.audit is not None:
-            self.audit.write(
-                "cache_hit",
-                call=self.key_for(job),
-                sample=job.sample,
-                prompt=job.prompt,
-                prompt_sha256=sha256_text(job.prompt),
-                **_generation_fields(generation),
-            )
-
-    def _audit_error(self, key: str, attempt: int, error: BackendError, retry_in: float | None) -> None:
-        if self.audit is not None:
-            self.audit.write(
-                "error",
-                call=key,
-                attempt=attempt,
-                kind=error.kind,
-                message=one_line(str(error), ERROR_LIMIT),
-                retry_after=error.retry_after,
-                retry_in_s=retry_in,
-            )
-
-
-def _generation_fields(generation: Generation) -> dict[str, Any]:
-    return {
-        "response_model": generation.model,
-        "fingerprint": generation.fingerprint,
-        "finish_reason": generation.finish_reason,
-        "prompt_tokens": generation.prompt_tokens,
-        "completion_tokens": generation.completion_tokens,
-        "latency_s": generation.latency_s,
-        "output": generation.text,
-        "output_sha256": sha256_text(generation.text),
-    }
-
-
-def _seconds(delay: float) -> str:
-    return f"{delay:.0f} s" if delay >= 10 else f"{delay:.1f} s"

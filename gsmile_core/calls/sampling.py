@@ -19,7 +19,10 @@ from dataclasses import dataclass, replace
 from .audit import AuditLog
 from ..backends.base import Backend
 from .cache import ResponseCache
-from .engine import Budget, CallEngine, CallJob, CallStats, RetryPolicy
+from .budget import Budget
+from .engine import CallEngine, CallStats
+from .jobs import CallJob
+from .retry import RetryPolicy
 from ..config import ExplainConfig
 from ..events import EventHandler, ignore
 from .pricing import find_price

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..calls.audit import AuditLog
 from ..calls.cache import ResponseCache, default_cache_dir
-from ..calls.engine import BudgetExceeded
+from ..calls.budget import Budget, no_price, refuse_plan
 from ..config import ExplainConfig
 from ..calls.dryrun import DryRunPlan
 from .argtypes import positive_int
@@ -96,23 +96,10 @@ def open_audit(args: argparse.Namespace) -> AuditLog | None:
 
 def check_budget(plan: DryRunPlan, config: ExplainConfig) -> None:
     """Refuse before loading any model when the planned calls exceed --max-calls/--max-cost."""
-    if config.max_calls is not None and plan.calls_needed > config.max_calls:
-        raise BudgetExceeded(
-            f"this run needs {plan.calls_needed} model calls ({plan.calls_cached} more answers are cached) "
-            f"but --max-calls is {config.max_calls}: raise it or use fewer --perturbations"
-        )
-    if config.max_cost is not None:
-        cost = plan.estimate.cost
-        if cost is None:
-            raise BudgetExceeded(
-                f"no price is known for {plan.identity.provider} model {plan.identity.model!r}, so "
-                "--max-cost cannot be enforced: add it to your prices file or drop --max-cost"
-            )
-        if cost > config.max_cost:
-            raise BudgetExceeded(
-                f"this run may cost up to ${cost:.4f} ({plan.calls_needed} calls) but --max-cost is "
-                f"${config.max_cost:.4f}: raise it, lower --max-tokens or use fewer --perturbations"
-            )
+    budget = Budget(max_calls=config.max_calls, max_cost=config.max_cost, price=plan.estimate.price)
+    if config.max_cost is not None and plan.estimate.cost is None:
+        raise no_price(plan.identity.provider, plan.identity.model)
+    refuse_plan(budget, plan.calls_needed, plan.calls_cached, plan.estimate.cost)
 
 
 def render_dry_run(plan: DryRunPlan) -> Group:

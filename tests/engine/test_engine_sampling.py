@@ -8,7 +8,7 @@ import ot
 import pytest
 from scripted_backend import ScriptedBackend
 
-from gsmile_core.calls.engine import sample_seed
+from gsmile_core.calls.jobs import sample_seed
 from gsmile_core.config import ExplainConfig
 from gsmile_core.method.embed import get_embedder
 from gsmile_core.errors import ConfigError
