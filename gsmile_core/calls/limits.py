@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..sanitize import strip_unsafe
+from ..sanitize import one_line, strip_unsafe
 from ..types import Generation
 
 MAX_CHARS_PER_TOKEN = 64
+MAX_LABEL_CHARS = 200  # a model id, fingerprint or finish reason
 _WORD = re.compile(r"\S+")
 
 
@@ -52,13 +53,19 @@ class Accepted:
 
 
 def accept(generation: Generation, max_tokens: int) -> Accepted:
-    """`generation` with escapes removed and its text within what `max_tokens` allows."""
+    """`generation` with escapes removed (from its text and its labels: model id, fingerprint,
+    finish reason) and its text within what `max_tokens` allows."""
     clean = strip_unsafe(generation.text)
     kept = within_limit(clean, max_tokens)
     received = len(generation.text) if len(kept) < len(clean) else None
-    if kept == generation.text:
-        return Accepted(generation)
-    return Accepted(replace(generation, text=kept), received)
+    labels = {name: _label(getattr(generation, name)) for name in ("model", "fingerprint", "finish_reason")}
+    labels["model"] = labels["model"] or ""
+    accepted = replace(generation, text=kept, **labels)
+    return Accepted(generation if accepted == generation else accepted, received)
+
+
+def _label(value: str | None) -> str | None:
+    return None if value is None else one_line(str(value), MAX_LABEL_CHARS)
 
 
 def cut_warning(where: str, received_chars: int, max_tokens: int) -> str:
