@@ -21,7 +21,7 @@ from rich.text import Text
 from . import COMMANDS
 from ..errors import ConfigError
 from ..backends.providers import PROVIDERS, resolve_base_url
-from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
+from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key, mask_url
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -92,7 +92,7 @@ def _delete(provider_name: str) -> int:
 
 def _destination(provider_name: str) -> str:
     try:
-        url = resolve_base_url(provider_name)
+        url = mask_url(resolve_base_url(provider_name))
     except ConfigError as error:
         return f"invalid: {error}"
     return url or "the --base-url given to explain"
