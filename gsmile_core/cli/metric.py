@@ -35,6 +35,7 @@ from ..types import Explanation
 from .engine_options import add_engine_options, open_cache
 from .progress import ExperimentProgress
 from .argtypes import positive_int
+from .console import safe_text
 from .explain import add_explain_options, backend_options, config_from_args, read_prompt
 
 
@@ -122,6 +123,7 @@ def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns, notes: l
         text = csv_table(rows, columns)
     else:
         text = markdown_table(rows, columns) + "".join(f"\n- {n}" for n in notes) + ("\n" if notes else "")
+    text = safe_text(text)  # words and prompts come from files and models: no escapes shown or written
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
