@@ -90,11 +90,13 @@ class CallAudit:
         self.identity = identity
 
     def run(self, *, backend: dict[str, Any], params: GenerationParams, concurrency: int,
-            max_attempts: int, timeout_s: float | None, jobs: int, cached: int, refresh: bool) -> None:
+            max_attempts: int, timeout_s: float | None, requests_per_minute: float | None,
+            max_calls: int | None, max_cost: float | None, jobs: int, cached: int, refresh: bool) -> None:
         if self.log is not None:
             self.log.write(
                 "run", identity=self.identity.to_dict(), backend=backend, params=params.to_dict(),
                 concurrency=concurrency, max_attempts=max_attempts, timeout_s=timeout_s,
+                requests_per_minute=requests_per_minute, max_calls=max_calls, max_cost_usd=max_cost,
                 jobs=jobs, cached=cached, refresh=refresh,
             )
 
@@ -108,8 +110,9 @@ class CallAudit:
 
     def response(self, key: str, attempt: int, generation: Generation, received_chars: int | None) -> None:
         if self.log is not None:
+            # reused: the backend answered from its own memory (an experiment's shared answers)
             self.log.write("response", call=key, attempt=attempt, **generation_fields(generation),
-                           cut_from_chars=received_chars)
+                           cut_from_chars=received_chars, reused=generation.cached)
 
     def cache_hit(self, key: str, prompt: str, sample: int, generation: Generation) -> None:
         if self.log is not None:

@@ -84,6 +84,7 @@ class CallEngine:
         self.sleep = sleep
         self.clock = clock
         self.rng = rng or random.Random(params.seed)
+        self.requests_per_minute = requests_per_minute
         self.limiter = RateLimiter(requests_per_minute, clock, sleep) if requests_per_minute else None
         self.identity = identity_of(backend)
         self.audit = CallAudit(audit, self.identity)
@@ -229,10 +230,10 @@ class CallEngine:
             generation, error, latency = await self._attempt(job, params, reserved)
             if error is None:
                 generation, received_chars = self._accepted(generation, "received")
+                self.audit.response(key, attempt, generation, received_chars)
                 generation = replace(generation, cached=False, latency_s=generation.latency_s or latency)
                 self.spending.account(job.prompt, generation)
                 await self.gate.put(key, self.identity, generation)
-                self.audit.response(key, attempt, generation, received_chars)
                 return generation
             try:
                 delay = self.retry.decide(attempt, error, self.rng)
@@ -309,5 +310,7 @@ class CallEngine:
         self.audit.run(
             backend=described, params=self.params, concurrency=self.concurrency,
             max_attempts=self.retry.max_attempts, timeout_s=self.retry.timeout,
+            requests_per_minute=self.requests_per_minute,
+            max_calls=self.budget.max_calls, max_cost=self.budget.max_cost,
             jobs=unique, cached=cached, refresh=self.refresh,
         )

@@ -139,3 +139,10 @@ class ExperimentProgress(StderrProgress):
                 elapsed = time.monotonic() - self.started
                 eta = elapsed / event.done * (event.total - event.done) if event.done else 0.0
                 self.console.print(Text(f"{self.label}: {event.done}/{event.total} · {elapsed:.0f} s · eta {eta:.0f} s"))
+
+
+class StderrNotices(StderrProgress):
+    """No bar: warnings and the retry line only (for work whose steps are not worth a bar)."""
+
+    def step(self, event: Event) -> None:
+        return None
