@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes import FakeProviderServer  # noqa: E402
 
 from gsmile_core.backends import create_backend  # noqa: E402
-from gsmile_core.cache import ResponseCache  # noqa: E402
+from gsmile_core.calls.cache import ResponseCache  # noqa: E402
 from gsmile_core.config import ExplainConfig  # noqa: E402
 from gsmile_core.method.embed import get_embedder  # noqa: E402
 from gsmile_core.pipeline import explain  # noqa: E402

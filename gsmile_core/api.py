@@ -20,11 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, Union
 
-from .audit import AuditLog
+from .calls.audit import AuditLog
 from .backends import create_backend
+from .calls.backend_options import options_for_run
 from .backends.base import Backend
 from .backends.function import FunctionBackend
-from .cache import ResponseCache
+from .calls.cache import ResponseCache
 from .config import ExplainConfig
 from .errors import ConfigError
 from .events import EventHandler, ignore
@@ -50,10 +51,13 @@ def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainC
 
 
 def make_backend(model: ModelLike, backend_options: Mapping[str, Any] | None = None,
-                 model_name: str | None = None) -> tuple[Backend, bool]:
-    """The backend for `model`, and whether this call made it (and so closes it)."""
+                 model_name: str | None = None, config: ExplainConfig | None = None) -> tuple[Backend, bool]:
+    """The backend for `model`, and whether this call made it (and so closes it). A backend named
+    by a string gets the options that follow from `config` (the local model's parallel slots are
+    its concurrency), then `backend_options`."""
     if isinstance(model, str):
-        return create_backend(model, **dict(backend_options or {})), True
+        options = options_for_run(model, config or ExplainConfig())
+        return create_backend(model, **{**options, **dict(backend_options or {})}), True
     if backend_options:
         raise ConfigError("backend_options apply to a backend named by a string")
     if hasattr(model, "generate") and hasattr(model, "describe"):
@@ -101,7 +105,7 @@ async def aexplain(
     from .pipeline import explain as run_pipeline
 
     settings = make_config(config, **options)
-    backend, owned = make_backend(model, backend_options, model_name)
+    backend, owned = make_backend(model, backend_options, model_name, settings)
     response_cache, owns_cache = _open_cache(cache)
     audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
     try:

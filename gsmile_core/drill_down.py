@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .audit import AuditLog
+from .calls.audit import AuditLog
 from .backends.base import Backend
-from .cache import ResponseCache
+from .calls.cache import ResponseCache
 from .config import ExplainConfig
 from .errors import ConfigError
 from .events import EventHandler, Notice, ignore
-from .memo import MemoBackend
+from .calls.memo import MemoBackend
 from .pipeline import explain
 from .types import Explanation
 

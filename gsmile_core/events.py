@@ -59,13 +59,23 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Retrying(Notice):
+    """A call failed and will be tried again in `delay` seconds. `reason` is the failure without
+    the wait, the same for every call that fails the same way (an unreachable server fails all
+    of them), so a front end can show one line that updates instead of one line per retry."""
+
+    reason: str = ""
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
 class Finished:
     """The run is over; `seconds` of wall time."""
 
     seconds: float
 
 
-Event = StageStarted | StepDone | GenerationReceived | Notice | Finished
+Event = StageStarted | StepDone | GenerationReceived | Notice | Retrying | Finished
 EventHandler = Callable[[Event], None]
 
 

@@ -22,9 +22,9 @@ import numpy as np
 
 from . import __version__
 from .backends.base import Backend
-from .audit import AuditLog
-from .cache import ResponseCache
-from .sampling import engine_for, generate_answers
+from .calls.audit import AuditLog
+from .calls.cache import ResponseCache
+from .calls.sampling import engine_for, generate_answers
 from .config import ExplainConfig, fit_options, mask_options, unit_options
 from .cpu import available_cores
 from .method.parts import DISTANCES

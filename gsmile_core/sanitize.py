@@ -9,16 +9,20 @@ so nothing downstream has to think about it. Newlines and tabs are kept.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (ESC ] ... BEL or ST),
-# and two-character escapes (ESC followed by one byte in @-_ range).
+# and two-character escapes (ESC followed by one byte in @-_ range). Each string sequence's scan
+# stops at the next introducer and never backtracks (`*+`), so the work stays linear in the text
+# even for a hostile megabyte of introducers.
 _ESCAPE_SEQUENCE = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]                     # CSI
-    | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, DCS, SOS, PM, APC up to BEL or ST
+    | \x1b[\]PX^_](?:[^\x07\x1b]*+(?:\x07|\x1b\\)|\S*)  # OSC, DCS, SOS, PM, APC up to BEL or ST;
+                                                    # unterminated (BEL dropped by rich): its first word
     | \x1b[@-Z\\-_]                             # other two-byte escapes
     | \x9b[0-?]*[ -/]*[@-~]                     # 8-bit CSI
-    | [\x90\x9d\x98\x9e\x9f][^\x07\x9c]*(?:\x07|\x9c)?  # 8-bit OSC/DCS/SOS/PM/APC
+    | [\x90\x9d\x98\x9e\x9f](?:[^\x07\x9c\x90\x9d\x98\x9e\x9f\x1b]*+(?:\x07|\x9c)|\S*)  # 8-bit ones
     """,
     re.VERBOSE,
 )
@@ -43,3 +47,15 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(flat) > limit:
         return flat[: max(limit - 1, 0)] + "…"
     return flat
+
+
+def strip_unsafe_everywhere(data: Any) -> Any:
+    """`data` (JSON-like: dicts, lists, strings, numbers) with `strip_unsafe` applied to every
+    string in it, keys included: for data read from a file a person or an older version wrote."""
+    if isinstance(data, str):
+        return strip_unsafe(data)
+    if isinstance(data, dict):
+        return {strip_unsafe_everywhere(k): strip_unsafe_everywhere(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(strip_unsafe_everywhere(v) for v in data)
+    return data

@@ -13,6 +13,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .sanitize import strip_unsafe_everywhere
+
 EXPLANATION_FORMAT = "gsmile.explanation"
 EXPLANATION_VERSION = 1
 
@@ -297,6 +299,7 @@ class Explanation:
                 f"explanation version {version!r} is newer than this gSMILE understands "
                 f"({EXPLANATION_VERSION}); upgrade gSMILE to read it"
             )
+        data = strip_unsafe_everywhere(data)  # a file may hold anything: no escapes reach a display
         std = data.get("attribution_std")
         return cls(
             prompt=str(data["prompt"]),

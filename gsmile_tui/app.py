@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from gsmile_core.backends import create_backend
+from gsmile_core.calls.backend_options import options_for_run
 from gsmile_core.evaluation.check_results import CheckResult
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
@@ -178,7 +179,7 @@ class GsmileApp(App):
     def response_cache(self):
         """The shared response cache (opened on first use); None, said once, if it cannot open."""
         if self._cache is None and not self._cache_failed:
-            from gsmile_core.cache import ResponseCache
+            from gsmile_core.calls.cache import ResponseCache
 
             try:
                 self._cache = ResponseCache()
@@ -188,13 +189,10 @@ class GsmileApp(App):
         return self._cache
 
     def backend_options(self, backend: str, model: str | None, config: ExplainConfig) -> dict[str, Any]:
-        """Options for the backend factory: the model, the local model's parallel slots, and a
-        this-session-only key when the user entered one (passed as a Secret, never revealed)."""
-        options: dict[str, Any] = {}
-        if model:
-            options["model"] = model
-        if backend == "local":
-            options["parallel"] = config.concurrency
+        """Options for the backend factory: the model, those that follow from the run's settings
+        (the core's `options_for_run`, as the CLI builds them), and a this-session-only key when
+        the user entered one (passed as a Secret, never revealed)."""
+        options = options_for_run(backend, config, model=model)
         if backend in self.session_keys:
             options["api_key"] = self.session_keys[backend]
         return options

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gsmile_core.errors import ConfigError
 from gsmile_core.backends.providers import PROVIDERS, resolve_base_url
-from gsmile_core.backends.secrets import KeyringStatus, Secret, keyring_status, locate_key
+from gsmile_core.backends.secrets import KeyringStatus, Secret, keyring_status, locate_key, mask_url
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class KeyRow:
 
 def _destination(name: str) -> str:
     try:
-        return resolve_base_url(name) or "the base URL given to the backend"
+        return mask_url(resolve_base_url(name)) or "the base URL given to the backend"
     except ConfigError as error:
         return f"invalid: {error}"
 

@@ -25,8 +25,8 @@ from gsmile_core.evaluation.checks import CallPlan, CheckInputs, config_of, plan
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import GsmileError
 from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone
-from gsmile_core.cache import ResponseCache
-from gsmile_core.dryrun import DryRunPlan, plan_dry_run, static_identity
+from gsmile_core.calls.cache import ResponseCache
+from gsmile_core.calls.dryrun import DryRunPlan, plan_dry_run, static_identity
 from gsmile_core.pipeline import explain, prepare_prompt
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..types import Generation, GenerationParams
 from .api_common import DEFAULT_TIMEOUT_S, ApiBackend
 from .base import BACKENDS
+from .secrets import reveal_query
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 TEMPERATURE_MODES = ("send", "ignore")
@@ -38,7 +39,8 @@ class AnthropicBackend(ApiBackend):
     def _make_client(self) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(
             api_key=self.credentials.secret.reveal() if self.credentials.secret else None,
-            base_url=self.base_url,
+            base_url=self.endpoint,
+            default_query=reveal_query(self.query),
             max_retries=0,  # gSMILE's call engine owns the one retry loop
             timeout=self.timeout,
         )

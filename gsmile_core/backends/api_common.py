@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import BackendError, ConfigError
 from .providers import provider as provider_info
 from .providers import resolve_base_url
-from .secrets import ResolvedKey, Secret, resolve_key
+from .secrets import ResolvedKey, Secret, mask_url, redact_query, resolve_key, url_query
 from ..types import Generation, GenerationParams
 from .api_errors import classify, parse_retry_after
 
@@ -56,7 +56,11 @@ class ApiBackend:
                  timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.info = provider_info(self.provider_name)
         self.credentials = resolve_credentials(self.provider_name, api_key)
-        self.base_url = resolve_base_url(self.provider_name, base_url)
+        resolved = resolve_base_url(self.provider_name, base_url)
+        # What the SDK gets: the URL without its query, and the query (tokens held as Secrets)
+        # sent with every request. `base_url` is the masked form, for messages and provenance.
+        self.endpoint, self.query = url_query(resolved) if resolved else (None, ())
+        self.base_url = mask_url(resolved)
         self.timeout = check_timeout(timeout)
         self.model = model or ""
         self._client: Any = None
@@ -93,7 +97,9 @@ class ApiBackend:
                 timeout=self.timeout, secret=self.credentials.secret,
             )
         if failure is not None:
-            raise failure  # outside the except block: no link to the SDK exception
+            # outside the except block: no link to the SDK exception
+            raise BackendError(redact_query(str(failure), self.query), kind=failure.kind,
+                               retry_after=failure.retry_after)
         return replace(generation, latency_s=time.perf_counter() - started)
 
     async def aclose(self) -> None:

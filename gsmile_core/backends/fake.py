@@ -4,7 +4,8 @@ Its answer is built from the prompt's words by fixed rules, so a test can say in
 words matter: every word (lower-cased, punctuation stripped) found in `rules` contributes its
 sentence to the answer, in prompt order; a prompt with no trigger word gets `default`. Words not
 in `rules` change nothing, so their attribution should be near zero, and trigger words should
-rank first. `latency` adds a sleep per call (for concurrency benchmarks).
+rank first. Like a real model it stops at `max_tokens` (one word per token here), with
+finish reason "length". `latency` adds a sleep per call (for concurrency benchmarks).
 """
 
 from __future__ import annotations
@@ -57,13 +58,15 @@ class FakeBackend:
         self.calls += 1
         if self.latency:
             await asyncio.sleep(self.latency)
-        text = self.answer(prompt)
+        words = self.answer(prompt).split()
+        finish = "length" if len(words) > params.max_tokens else "stop"
+        words = words[: params.max_tokens]
         return Generation(
-            text=text,
+            text=" ".join(words),
             model=self.model,
-            finish_reason="stop",
+            finish_reason=finish,
             prompt_tokens=len(prompt.split()),
-            completion_tokens=len(text.split()),
+            completion_tokens=len(words),
         )
 
     async def aclose(self) -> None:

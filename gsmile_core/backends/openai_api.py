@@ -16,6 +16,7 @@ import openai
 from ..errors import ConfigError
 from ..types import Generation, GenerationParams
 from .api_common import DEFAULT_TIMEOUT_S, ApiBackend, completion_prompt, user_messages
+from .secrets import reveal_query
 from .base import BACKENDS
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -103,7 +104,8 @@ class OpenAIFormatBackend(ApiBackend):
         secret = self.credentials.secret
         return openai.AsyncOpenAI(
             api_key=secret.reveal() if secret is not None else "no-key-configured",
-            base_url=self.base_url,
+            base_url=self.endpoint,
+            default_query=reveal_query(self.query),
             max_retries=0,  # gSMILE's call engine owns the one retry loop
             timeout=self.timeout,
         )

@@ -16,6 +16,7 @@ from ..errors import BackendError, ConfigError
 from .api_errors import classify
 from .base import BACKENDS
 from .openai_api import OpenAIFormatBackend
+from .secrets import redact_query, reveal_query
 
 
 @BACKENDS.register("openai-compatible", "any OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio); needs --base-url")
@@ -48,7 +49,8 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
         try:
             with openai.OpenAI(
                 api_key=self.credentials.secret.reveal() if self.credentials.secret else "no-key-configured",
-                base_url=self.base_url, max_retries=0, timeout=min(self.timeout, 15.0),
+                base_url=self.endpoint, default_query=reveal_query(self.query), max_retries=0,
+                timeout=min(self.timeout, 15.0),
             ) as client:
                 page = client.models.list()
                 names = [m.id for m in getattr(page, "data", None) or [] if isinstance(getattr(m, "id", None), str)]
@@ -57,7 +59,7 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
                                provider_name=self.provider_name, timeout=min(self.timeout, 15.0),
                                secret=self.credentials.secret)
         if failure is not None:
-            raise BackendError(f"{failure} (while asking which model it serves; --model skips this)",
+            raise BackendError(redact_query(f"{failure} (while asking which model it serves; --model skips this)", self.query),
                                kind=failure.kind, retry_after=failure.retry_after)
         if len(names) == 1:
             return names[0]

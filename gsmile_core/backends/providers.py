@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import ConfigError
 
@@ -59,14 +59,29 @@ def provider(name: str) -> Provider:
 
 
 def validate_base_url(url: str) -> str:
-    """An http(s) URL with a host, without trailing slash; anything else is a ConfigError."""
+    """An http(s) URL with a host, without trailing slash; anything else is a ConfigError.
+
+    A query string is kept (some gateways take a token or an API version there) but never shown:
+    error messages print the URL without it, and backends mask it (`secrets.mask_url`)."""
     text = url.strip()
     parts = urlsplit(text)
+    shown = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http:// or https:// URL with a host, got {url!r}")
+        raise ConfigError(f"--base-url must be an http:// or https:// URL with a host, got {shown!r}")
     if parts.username or parts.password:
         raise ConfigError("--base-url must not contain a user name or password; use an API key")
-    return text.rstrip("/")
+    if parts.fragment:
+        raise ConfigError(f"--base-url must not end in a #fragment, got {shown!r}")
+    if not parts.query:
+        return text.rstrip("/")
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
+
+
+def split_base_url(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A validated base URL as (the URL without its query string, the query's name/value pairs):
+    SDKs append their paths to the first and send the second with every request."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query="")), tuple(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def resolve_base_url(name: str, option: str | None = None,

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from ..errors import ConfigError
 from .providers import provider as provider_info
+from .providers import split_base_url
 from ..sanitize import one_line
 
 SERVICE = "gsmile"
@@ -93,6 +94,48 @@ def scrub(text: str, secret: Secret | None = None) -> str:
     if secret is not None:
         text = secret.redact(text)
     return _KEY_SHAPES.sub("[redacted]", one_line(text))
+
+
+# -- base URLs -----------------------------------------------------------------------------------
+UrlQuery = tuple[tuple[str, "Secret | str"], ...]
+
+
+def url_query(url: str) -> tuple[str, UrlQuery]:
+    """A validated base URL as (the URL without its query, the query with every non-empty value
+    held as a `Secret`): a token in a base URL's query string is a credential like any key."""
+    endpoint, pairs = split_base_url(url)
+    held = []
+    for name, value in pairs:
+        try:
+            held.append((name, Secret(value) if value.strip() else value))
+        except ConfigError:
+            raise ConfigError(f"--base-url: the value of {name!r} in its query string contains spaces or "
+                              "control characters") from None
+    return endpoint, tuple(held)
+
+
+def reveal_query(query: UrlQuery) -> dict[str, str] | None:
+    """The query as an SDK's `default_query` (call inline where the client is built)."""
+    return {name: value.reveal() if isinstance(value, Secret) else value for name, value in query} or None
+
+
+def mask_url(url: str | None) -> str | None:
+    """`url` safe to show, store and log: each query-string value masked like a key."""
+    if url is None:
+        return None
+    endpoint, query = url_query(url)
+    if not query:
+        return url
+    return endpoint + "?" + "&".join(f"{name}={value.masked() if isinstance(value, Secret) else value}"
+                                     for name, value in query)
+
+
+def redact_query(text: str, query: UrlQuery) -> str:
+    """`text` with every query-string token of a base URL replaced by its mask."""
+    for _, value in query:
+        if isinstance(value, Secret):
+            text = value.redact(text)
+    return text
 
 
 # -- the keyring -------------------------------------------------------------------------------

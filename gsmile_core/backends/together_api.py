@@ -15,6 +15,7 @@ import together
 from ..types import Generation, GenerationParams
 from .api_common import DEFAULT_TIMEOUT_S, ApiBackend, user_messages
 from .base import BACKENDS
+from .secrets import reveal_query
 from .openai_api import read_chat_response
 
 DEFAULT_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"
@@ -30,12 +31,13 @@ class TogetherBackend(ApiBackend):
                  timeout: float = DEFAULT_TIMEOUT_S, **_: Any) -> None:
         super().__init__(model=model or DEFAULT_MODEL, api_key=api_key, base_url=base_url, timeout=timeout)
         # Only an explicit URL goes to the SDK: its default routes chat calls to the inference host.
-        self.sdk_base_url = None if self.base_url == self.info.default_base_url else self.base_url
+        self.sdk_base_url = None if self.endpoint == self.info.default_base_url and not self.query else self.endpoint
 
     def _make_client(self) -> together.AsyncTogether:
         return together.AsyncTogether(
             api_key=self.credentials.secret.reveal() if self.credentials.secret else None,
             base_url=self.sdk_base_url,
+            default_query=reveal_query(self.query),
             max_retries=0,  # gSMILE's call engine owns the one retry loop
             timeout=self.timeout,
         )

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import Cancelled, ConfigError, GsmileError
+from ..sanitize import strip_unsafe
 
 # The core's sub-commands (modules under gsmile_core.cli), in the order shown by --help, with the
 # one line --help shows. Only the command being run is imported: `gsmile --help` loads none.
@@ -83,7 +84,8 @@ def flag_of(field: str) -> str:
 
 
 def fail(message: str, code: int) -> int:
-    print(f"gsmile: error: {message}", file=sys.stderr)
+    # one line, whatever the message quotes (a file name, a provider's words): no escapes
+    print(f"gsmile: error: {' '.join(strip_unsafe(message).split())}", file=sys.stderr)
     return code
 
 

@@ -9,18 +9,23 @@ call: sampling (`--samples-per-prompt`), retries and pacing (`--max-attempts`, `
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..audit import AuditLog
-from ..cache import ResponseCache, default_cache_dir
-from ..calls import BudgetExceeded
+from ..calls.audit import AuditLog
+from ..calls.cache import CallIdentity, ResponseCache, default_cache_dir
+from ..calls.budget import Budget, Spending, no_price, refuse_plan
 from ..config import ExplainConfig
-from ..dryrun import DryRunPlan
+from ..calls.dryrun import DryRunPlan, stored_jobs
+from ..calls.jobs import CallJob
+from ..calls.pricing import find_price
 from .argtypes import positive_int
+from .console import stdout_console
 
 
 def _positive_number(text: str) -> float:
@@ -43,17 +48,42 @@ def _dollars(text: str) -> float:
     return value
 
 
-def add_engine_options(parser: argparse.ArgumentParser) -> None:
+# flag dest -> the ExplainConfig field it sets (the run's settings that are not the method's)
+ENGINE_FIELDS = {
+    "concurrency": "concurrency",
+    "samples_per_prompt": "samples_per_prompt",
+    "max_attempts": "max_attempts",
+    "timeout": "call_timeout",
+    "rpm": "requests_per_minute",
+    "max_calls": "max_calls",
+    "max_cost": "max_cost",
+}
+INHERITED = "the explanation's"
+
+
+def add_engine_options(parser: argparse.ArgumentParser, *, inherited: bool = False) -> None:
+    """The engine's flags. `inherited`: a command that repeats an explanation's calls (the deletion
+    test), whose defaults are that explanation's settings, not gSMILE's."""
     d = ExplainConfig()
+
+    def default(value: Any) -> Any:
+        return None if inherited else value
+
+    def shown(value: Any) -> str:
+        return INHERITED if inherited else str(value)
+
     g = parser.add_argument_group("calls, cache and budget")
-    g.add_argument("--samples-per-prompt", type=positive_int, default=d.samples_per_prompt, metavar="K",
-                   help="answers drawn per prompt; the answer is their pooled words (needs --temperature > 0) (default: %(default)s)")
-    g.add_argument("--max-attempts", type=positive_int, default=d.max_attempts,
-                   help="tries per call before giving up on a transient fault (default: %(default)s)")
-    g.add_argument("--timeout", type=_positive_number, default=d.call_timeout, metavar="SECONDS",
-                   help="longest wait for one answer (default: %(default)s)")
+    g.add_argument("--concurrency", type=positive_int, default=default(d.concurrency), metavar="N",
+                   help=f"calls in flight at once; for the local model also its parallel slots (default: {shown(d.concurrency)})")
+    g.add_argument("--samples-per-prompt", type=positive_int, default=default(d.samples_per_prompt), metavar="K",
+                   help="answers drawn per prompt; the answer is their pooled words (needs --temperature > 0) "
+                        f"(default: {shown(d.samples_per_prompt)})")
+    g.add_argument("--max-attempts", type=positive_int, default=default(d.max_attempts),
+                   help=f"tries per call before giving up on a transient fault (default: {shown(d.max_attempts)})")
+    g.add_argument("--timeout", type=_positive_number, default=default(d.call_timeout), metavar="SECONDS",
+                   help=f"longest wait for one answer (default: {shown(d.call_timeout)})")
     g.add_argument("--rpm", type=_positive_number, default=None, metavar="N",
-                   help="at most N requests per minute to the provider (default: no limit)")
+                   help=f"at most N requests per minute to the provider (default: {INHERITED if inherited else 'no limit'})")
     g.add_argument("--max-calls", type=positive_int, default=None, metavar="N",
                    help="refuse to start, or stop cleanly, rather than make more than N model calls")
     g.add_argument("--max-cost", type=_dollars, default=None, metavar="USD",
@@ -69,14 +99,12 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 def engine_config_values(args: argparse.Namespace) -> dict[str, Any]:
     """ExplainConfig fields from the engine flags (defaults when a command lacks them)."""
     d = ExplainConfig()
-    return {
-        "samples_per_prompt": getattr(args, "samples_per_prompt", d.samples_per_prompt),
-        "max_attempts": getattr(args, "max_attempts", d.max_attempts),
-        "call_timeout": getattr(args, "timeout", d.call_timeout),
-        "requests_per_minute": getattr(args, "rpm", None),
-        "max_calls": getattr(args, "max_calls", None),
-        "max_cost": getattr(args, "max_cost", None),
-    }
+    return {field: getattr(args, dest, getattr(d, field)) for dest, field in ENGINE_FIELDS.items()}
+
+
+def engine_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """ExplainConfig fields of the engine flags given on the command line (`inherited` parsers)."""
+    return {field: getattr(args, dest) for dest, field in ENGINE_FIELDS.items() if getattr(args, dest, None) is not None}
 
 
 def open_cache(args: argparse.Namespace) -> ResponseCache | None:
@@ -94,25 +122,42 @@ def open_audit(args: argparse.Namespace) -> AuditLog | None:
     return None if directory is None else AuditLog(directory)
 
 
+@contextmanager
+def calls_of(args: argparse.Namespace):
+    """The response cache and the audit trail the engine flags ask for, closed afterwards."""
+    cache = open_cache(args)
+    try:
+        audit = open_audit(args)
+        try:
+            yield cache, audit
+        finally:
+            if audit is not None:
+                audit.close()
+    finally:
+        if cache is not None:
+            cache.close()
+
+
 def check_budget(plan: DryRunPlan, config: ExplainConfig) -> None:
     """Refuse before loading any model when the planned calls exceed --max-calls/--max-cost."""
-    if config.max_calls is not None and plan.calls_needed > config.max_calls:
-        raise BudgetExceeded(
-            f"this run needs {plan.calls_needed} model calls ({plan.calls_cached} more answers are cached) "
-            f"but --max-calls is {config.max_calls}: raise it or use fewer --perturbations"
-        )
-    if config.max_cost is not None:
-        cost = plan.estimate.cost
-        if cost is None:
-            raise BudgetExceeded(
-                f"no price is known for {plan.identity.provider} model {plan.identity.model!r}, so "
-                "--max-cost cannot be enforced: add it to your prices file or drop --max-cost"
-            )
-        if cost > config.max_cost:
-            raise BudgetExceeded(
-                f"this run may cost up to ${cost:.4f} ({plan.calls_needed} calls) but --max-cost is "
-                f"${config.max_cost:.4f}: raise it, lower --max-tokens or use fewer --perturbations"
-            )
+    budget = Budget(max_calls=config.max_calls, max_cost=config.max_cost, price=plan.estimate.price)
+    if config.max_cost is not None and plan.estimate.cost is None:
+        raise no_price(plan.identity.provider, plan.identity.model)
+    refuse_plan(budget, plan.calls_needed, plan.calls_cached, plan.estimate.cost)
+
+
+def refuse_over_budget(jobs: Sequence[CallJob], identity: CallIdentity, config: ExplainConfig,
+                       cache: ResponseCache | None, refresh: bool = False) -> None:
+    """Refuse before any call when a command's planned calls (`jobs`, a cached answer free)
+    exceed --max-calls/--max-cost, by the engine's own rule (`budget.Spending`)."""
+    if config.max_calls is None and config.max_cost is None:
+        return
+    price = find_price(identity.provider, identity.model)
+    if config.max_cost is not None and price is None:
+        raise no_price(identity.provider, identity.model)
+    stored = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)
+    spending = Spending(Budget(config.max_calls, config.max_cost, price), config.max_tokens, config.system_prompt)
+    spending.refuse_run([job.prompt for job in jobs if job not in stored], len(stored))
 
 
 def render_dry_run(plan: DryRunPlan) -> Group:
@@ -157,4 +202,4 @@ def render_dry_run(plan: DryRunPlan) -> Group:
 
 
 def print_dry_run(plan: DryRunPlan, console: Console | None = None) -> None:
-    (console or Console()).print(render_dry_run(plan))
+    (console or stdout_console()).print(render_dry_run(plan))

@@ -13,15 +13,15 @@ import asyncio
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from ..backends import create_backend
 from . import COMMANDS
 from ..errors import ConfigError
 from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
-from .engine_options import open_cache
+from .engine_options import calls_of
 from .argtypes import non_negative_int, number, positive_int
+from .console import safe_text, stderr_console
 from .explain import add_explain_options, backend_options, config_from_args
 from .progress import ExperimentProgress
 
@@ -96,20 +96,17 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     options = {name: getattr(args, name) for name in OPTION_NAMES}
     options["all_pairs"] = bool(args.all_pairs) or None
-    cache = open_cache(args)
-    try:
-        backend = create_backend(args.backend, **backend_options(args))
-        err = Console(stderr=True)
+    with calls_of(args) as (cache, audit):
+        backend = create_backend(args.backend, **backend_options(args, config))
+        err = stderr_console()
         with ExperimentProgress(err, enabled=not args.quiet) as progress:
             progress.label = args.name
-            context = ExperimentContext(backend, config, options, progress.handle, cache=cache, refresh=args.refresh)
+            context = ExperimentContext(backend, config, options, progress.handle, cache=cache, refresh=args.refresh,
+                                        audit=audit)
             result = asyncio.run(_run(args.name, context))
-    finally:
-        if cache is not None:
-            cache.close()
     written = write_outputs(result, out)
-    sys.stdout.write(result.markdown())
-    Console(stderr=True).print(Text("wrote " + ", ".join(str(p) for p in written)))
+    sys.stdout.write(safe_text(result.markdown()))
+    stderr_console().print(Text("wrote " + ", ".join(str(p) for p in written)))
     return 0
 
 

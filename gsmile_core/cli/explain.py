@@ -10,11 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
-from ..backends.api_common import API_BACKENDS, api_backend_options
+from ..backends.api_common import api_backend_options
+from ..calls.backend_options import options_for_run
 from ..config import KERNEL_WIDTH_RULES, MAX_SHAPLEY_WORDS, PRESETS, unit_options, SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.parts import EMBEDDERS
@@ -23,6 +22,7 @@ from ..errors import ConfigError
 from ..method.units import AUTO_SENTENCES, AUTO_WORDS, UNIT_CHOICES
 from ..types import Explanation
 from .argtypes import non_negative_int, number, positive_int
+from .console import stderr_console, stdout_console
 from .engine_options import (
     add_engine_options,
     check_budget,
@@ -50,7 +50,6 @@ def add_explain_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-tokens", type=positive_int, default=d.max_tokens, help="answer length limit (default: %(default)s)")
     g.add_argument("--temperature", type=number, default=d.temperature, help="sampling temperature (default: %(default)s, greedy)")
     g.add_argument("--system-prompt", default=None, help="system prompt, identical for every call")
-    g.add_argument("--concurrency", type=positive_int, default=d.concurrency, help="calls in flight at once (default: %(default)s)")
     m = parser.add_argument_group("method")
     m.add_argument("--perturbations", "-n", type=positive_int, default=d.perturbations, help="masks, the original included (default: %(default)s)")
     m.add_argument("--seed", type=non_negative_int, default=d.seed, help="seed of every random choice (default: %(default)s)")
@@ -105,7 +104,6 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
         drop_insignificant=args.drop_insignificant,
         exact_pvalues=args.exact_pvalues,
         ci_resamples=args.ci_resamples,
-        concurrency=args.concurrency,
         max_words=args.max_words,
         unit=args.unit,
         keep=args.keep,
@@ -116,19 +114,14 @@ def config_from_args(args: argparse.Namespace) -> ExplainConfig:
     )
 
 
-def backend_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Options passed to the backend factory (API backends add theirs)."""
-    options: dict[str, Any] = {}
-    if args.model:
-        options["model"] = args.model
-    if args.backend == "local":
-        options["parallel"] = args.concurrency
-    # API backends: the key resolved now (env -> keyring, one clear error if missing), base URL, endpoint.
+def backend_options(args: argparse.Namespace, config: ExplainConfig) -> dict[str, Any]:
+    """Options passed to the backend factory: those that follow from the run's settings, then,
+    for API backends, the key resolved now (env -> keyring, one clear error if missing), the base
+    URL and the endpoint."""
+    options = options_for_run(args.backend, config, model=args.model)
     options.update(
         api_backend_options(args.backend, base_url=getattr(args, "base_url", None), api=getattr(args, "api", None))
     )
-    if args.backend in API_BACKENDS and getattr(args, "timeout", None) is not None:
-        options["timeout"] = args.timeout  # one per-call timeout: the SDK's and the engine's agree
     return options
 
 
@@ -186,7 +179,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     # The heavy parts (numpy, POT, scikit-learn) load only when something is computed: a re-run
     # whose explanation is stored is read and drawn without them.
-    from ..dryrun import static_identity
+    from ..calls.dryrun import static_identity
     from ..explanation_store import ExplanationStore, explanation_key
     from ..method.segment import prepare_prompt
     from ..render_terminal import full_report
@@ -208,11 +201,11 @@ def run(args: argparse.Namespace) -> int:
         store = key = explanation = None
         if cache is not None and not args.dry_run and not args.refresh:
             store = ExplanationStore(cache.directory)
-            identity = static_identity(args.backend, _identity_options(args)).to_dict()
+            identity = static_identity(args.backend, identity_options(args)).to_dict()
             key = explanation_key(prompt, config, identity, {"shapley": bool(args.shapley), "drill_down": args.drill_down})
             explanation = store.get(key)
             if explanation is not None and not args.quiet:
-                Console(stderr=True).print(
+                stderr_console().print(
                     "gsmile: this exact run is stored: shown without calling the model or recomputing "
                     "(--refresh recomputes)", style="dim", highlight=False, markup=False,
                 )
@@ -233,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.json:
         write_text_atomic(Path(args.json), payload + "\n", ConfigError)
-    console = Console()
+    console = stdout_console()
     console.print(full_report(explanation))
     if args.drill_down:
         from ..drill_down import drilled
@@ -254,16 +247,16 @@ def words_level_name(explanation: Explanation) -> str:
 
 def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:
     """Plan (and stop there on --dry-run), check the budget, then call the model and explain."""
-    from ..dryrun import plan_dry_run, static_identity
+    from ..calls.dryrun import plan_dry_run, static_identity
 
     if args.dry_run or config.max_calls is not None or config.max_cost is not None:
         # Planned without building the backend: no model loaded, no key read, no call.
-        identity = static_identity(args.backend, _identity_options(args))
+        identity = static_identity(args.backend, identity_options(args))
         plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
         if args.dry_run:
             print_dry_run(plan)
             if args.drill_down:
-                Console().print(
+                stdout_console().print(
                     f"drill-down: a second level explains the words of the top {args.drill_down} units found by "
                     f"this one, with up to {config.perturbations} more prompts (which ones is known only after "
                     "the first level's answers)", highlight=False, markup=False,
@@ -272,8 +265,8 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
         check_budget(plan, config)
     audit = open_audit(args)
     try:
-        backend = create_backend(args.backend, **backend_options(args))
-        err = Console(stderr=True)
+        backend = create_backend(args.backend, **backend_options(args, config))
+        err = stderr_console()
         with ProgressPrinter(err, enabled=not args.quiet) as progress:
             return asyncio.run(
                 _explain(
@@ -286,7 +279,7 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
             audit.close()
 
 
-def _identity_options(args: argparse.Namespace) -> dict[str, Any]:
+def identity_options(args: argparse.Namespace) -> dict[str, Any]:
     """Model, base URL and endpoint flags only: enough to name the model without reading a key."""
     values = {"model": args.model, "base_url": getattr(args, "base_url", None), "api": getattr(args, "api", None)}
     return {name: value for name, value in values.items() if value}

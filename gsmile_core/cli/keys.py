@@ -14,14 +14,14 @@ import getpass
 import os
 import sys
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from . import COMMANDS
+from .console import stderr_console, stdout_console
 from ..errors import ConfigError
 from ..backends.providers import PROVIDERS, resolve_base_url
-from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key
+from ..backends.secrets import Secret, keyring_delete, keyring_set, keyring_status, locate_key, mask_url
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +74,7 @@ def _set(provider_name: str, allow_insecure: bool) -> int:
         raise ConfigError(f"cannot save the key: {status.advice(info.key_env)}")
     secret = _read_key(provider_name)
     keyring_set(provider_name, secret, allow_insecure=allow_insecure)
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console(highlight=False)
     err.print(Text(f"saved the {info.label} key {secret.masked()} in the keyring ({status.backend}); read back and verified"))
     if os.environ.get(info.key_env, "").strip():
         err.print(Text(f"note: {info.key_env} is set in this environment and takes precedence over the keyring"))
@@ -83,7 +83,7 @@ def _set(provider_name: str, allow_insecure: bool) -> int:
 
 def _delete(provider_name: str) -> int:
     removed = keyring_delete(provider_name)
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console(highlight=False)
     if removed:
         err.print(Text(f"deleted the {PROVIDERS[provider_name].label} key from the keyring"))
         return 0
@@ -92,7 +92,7 @@ def _delete(provider_name: str) -> int:
 
 def _destination(provider_name: str) -> str:
     try:
-        url = resolve_base_url(provider_name)
+        url = mask_url(resolve_base_url(provider_name))
     except ConfigError as error:
         return f"invalid: {error}"
     return url or "the --base-url given to explain"
@@ -109,7 +109,7 @@ def _list() -> int:
         found = locate_key(name, status=status)
         # Text, not markup: keyring errors and base URLs come from outside gSMILE
         table.add_row(Text(name), Text(found.describe()), Text(found.masked), Text(_destination(name)))
-    out = Console(highlight=False)
+    out = stdout_console(highlight=False)
     out.print(table)
     if status.usable and status.secure:
         out.print(Text(f"keyring: {status.backend}"))

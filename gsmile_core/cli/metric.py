@@ -2,7 +2,10 @@
 
 Kinds that read saved explanations (`gsmile explain --json FILE`) call no model: `accuracy`,
 `fidelity`, `stability`. `pearson` needs only numbers. `consistency` and `deletion` ask the
-model (through the response cache unless --no-cache).
+model (through the response cache unless --no-cache), with every engine option acting as in
+`gsmile explain`. `deletion` asks the model that made the explanation: its backend, model and base
+URL are the defaults (the key from the environment or the keyring), and so are its engine
+settings (answers per prompt, attempts, timeout, pacing), budgets aside.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ..backends import create_backend
-from ..cache import ResponseCache
-from ..evaluation.checks import REPEAT_STAGE, consistency_check, deletion_check
+from ..backends.api_common import api_backend_options
+from ..calls.backend_options import options_for_run, origin_of, same_model
+from ..calls.dryrun import static_identity
+from ..evaluation.checks import REPEAT_STAGE, consistency_check, consistency_jobs, deletion_check, deletion_jobs
 from ..config import ExplainConfig
 from . import COMMANDS
 from ..errors import ConfigError
 from ..events import Notice, StageStarted, StepDone
-from ..memo import MemoBackend
+from ..calls.memo import MemoBackend
 from ..evaluation.metrics.accuracy import LABELLING_RULE, SelectionRule, attribution_accuracy, labels_for
 from ..evaluation.metrics.faithfulness import pearson_faithfulness
 from ..evaluation.metrics.fidelity import SIX_FIGURES, fidelity_rows
@@ -32,10 +35,11 @@ from ..evaluation.metrics.stability import attribution_stability
 from ..evaluation.metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
-from .engine_options import add_engine_options, open_cache
-from .progress import ExperimentProgress
+from .engine_options import add_engine_options, calls_of, engine_overrides, refuse_over_budget
+from .progress import ExperimentProgress, StderrNotices
 from .argtypes import positive_int
-from .explain import add_explain_options, backend_options, config_from_args, read_prompt
+from .console import safe_text, stderr_console
+from .explain import add_explain_options, backend_options, config_from_args, identity_options, read_prompt
 
 
 def load_explanation(path: str) -> Explanation:
@@ -105,12 +109,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_consistency)
 
     p = kinds.add_parser("deletion", help="deletion/insertion curves and AOPC vs random orders (runs the model)")
-    p.add_argument("explanation", help="explanation JSON; its backend must be named with --backend")
-    p.add_argument("--backend", required=True, help="the backend that made the explanation")
-    p.add_argument("--model", default=None, help="model name for the backend")
+    p.add_argument("explanation", help="explanation JSON (gsmile explain --json FILE)")
+    g = p.add_argument_group("model (default: the one that made the explanation)")
+    g.add_argument("--backend", default=None, help="backend (default: the explanation's; another one needs --model)")
+    g.add_argument("--model", default=None, help="model name (default: the explanation's)")
+    g.add_argument("--base-url", default=None, help="API base URL (default: the explanation's)")
     p.add_argument("--random-seeds", type=positive_int, default=5, help="random orders averaged (default: 5)")
-    p.add_argument("--concurrency", type=positive_int, default=8, help="calls in flight (default: 8)")
-    add_engine_options(p)
+    add_engine_options(p, inherited=True)
+    p.add_argument("--quiet", "-q", action="store_true", help="no warnings or retries on stderr")
     _output_options(p)
     p.set_defaults(run=run_deletion)
 
@@ -122,6 +128,7 @@ def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns, notes: l
         text = csv_table(rows, columns)
     else:
         text = markdown_table(rows, columns) + "".join(f"\n- {n}" for n in notes) + ("\n" if notes else "")
+    text = safe_text(text)  # words and prompts come from files and models: no escapes shown or written
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
@@ -188,17 +195,17 @@ def run_consistency(args: argparse.Namespace) -> int:
     prepare_prompt(prompt, config)
     if args.repeats < 2:
         raise ConfigError("--repeats must be at least 2")
-    cache = open_cache(args)
-    try:
-        backend = MemoBackend(create_backend(args.backend, **backend_options(args)))
-        with ExperimentProgress(Console(stderr=True), enabled=not args.quiet) as progress:
+    check_out(args)
+    with calls_of(args) as (cache, audit):
+        identity = static_identity(args.backend, identity_options(args))
+        refuse_over_budget(consistency_jobs(prompt, config, args.repeats, shared=cache is not None), identity,
+                           config, cache, args.refresh)
+        backend = MemoBackend(create_backend(args.backend, **backend_options(args, config)))
+        with ExperimentProgress(stderr_console(), enabled=not args.quiet) as progress:
             progress.label = "consistency"
             check = asyncio.run(_closing(backend, consistency_check(
-                prompt, backend, config, args.repeats, cache=cache, refresh=args.refresh,
+                prompt, backend, config, args.repeats, cache=cache, refresh=args.refresh, audit=audit,
                 on_event=_repeat_progress(progress))))
-    finally:
-        if cache is not None:
-            cache.close()
     result = check.result
     rows = [{"word": w, "mean": m, "variance": v, "std": s}
             for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
@@ -206,6 +213,16 @@ def run_consistency(args: argparse.Namespace) -> int:
     notes = [f"{args.repeats} runs, seeds {config.seed}..{config.seed + args.repeats - 1}; sample variance (ddof=1)."]
     return emit(args, rows, (("word", "Word"), ("mean", "mean score"), ("variance", "Variance"), ("std", "Standard Deviation")),
                 notes, {"metric": "consistency", "result": result.to_dict()})
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse an --out the table cannot be written to before any model is asked."""
+    if args.out:
+        target = Path(args.out)
+        if not target.parent.is_dir():
+            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+        if target.is_dir():
+            raise ConfigError(f"cannot write {target}: it is a folder")
 
 
 def _repeat_progress(progress: ExperimentProgress):
@@ -230,16 +247,22 @@ async def _closing(backend, work):
 
 def run_deletion(args: argparse.Namespace) -> int:
     explanation = load_explanation(args.explanation)
-    config = ExplainConfig.from_dict({**explanation.config, "concurrency": args.concurrency})
-    options = backend_options(argparse.Namespace(**{**vars(args), "base_url": None, "api": None}))
-    cache: ResponseCache | None = open_cache(args)
-    try:
-        backend = create_backend(args.backend, **options)
-        result = asyncio.run(_closing(backend, deletion_check(
-            explanation, backend, args.random_seeds, config=config, cache=cache, refresh=args.refresh))).result
-    finally:
-        if cache is not None:
-            cache.close()
+    check_out(args)
+    name, model, base_url, api = same_model(origin_of(explanation), backend=args.backend, model=args.model,
+                                            base_url=args.base_url)
+    # the explanation's settings (so Δ here is the Δ it was fitted on), budgets aside, then the flags
+    config = ExplainConfig.from_dict({**explanation.config, "max_calls": None, "max_cost": None,
+                                      **engine_overrides(args)})
+    where = {k: v for k, v in {"model": model, "base_url": base_url, "api": api}.items() if v}
+    with calls_of(args) as (cache, audit):
+        refuse_over_budget(deletion_jobs(explanation, args.random_seeds, config), static_identity(name, where),
+                           config, cache, args.refresh)
+        options = {**options_for_run(name, config, model=model), **api_backend_options(name, base_url=base_url, api=api)}
+        backend = create_backend(name, **options)
+        with StderrNotices(stderr_console(), enabled=not args.quiet) as progress:
+            result = asyncio.run(_closing(backend, deletion_check(
+                explanation, backend, args.random_seeds, config=config, cache=cache, refresh=args.refresh,
+                audit=audit, on_event=progress.handle))).result
     d = len(explanation.features)
     rows = [{"k": k, "deletion": result.deletion[k], "random_deletion": result.random_deletion[k],
              "insertion": result.insertion[k], "random_insertion": result.random_insertion[k]} for k in range(d + 1)]

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from .metrics.consistency import ConsistencyResult
 from .metrics.faithfulness import DeletionResult
 from .metrics.stability import StabilityResult
+from ..sanitize import strip_unsafe_everywhere
 from ..types import json_safe
 
 CHECK_KINDS = ("stability", "consistency", "deletion")
@@ -151,7 +152,9 @@ _BY_KIND: dict[str, type] = {c.kind: c for c in (StabilityCheck, ConsistencyChec
 
 
 def check_from_dict(data: dict[str, Any]) -> CheckResult:
-    """A check result from its dict; ValueError for an unknown kind."""
+    """A check result from its dict (escapes removed from every string: a file may hold anything);
+    ValueError for an unknown kind."""
+    data = strip_unsafe_everywhere(data)
     kind = data.get("kind")
     if kind not in _BY_KIND:
         raise ValueError(f"unknown check kind {kind!r} (known: {', '.join(CHECK_KINDS)})")

@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass
 
 from ..backends.base import Backend
-from ..cache import CallIdentity, ResponseCache
+from ..calls.audit import AuditLog
+from ..calls.cache import CallIdentity, ResponseCache
 from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
 from ..config import ExplainConfig
-from ..dryrun import plan_dry_run, stored_jobs
+from ..calls.dryrun import plan_dry_run, stored_jobs
 from ..errors import ConfigError
 from ..events import EventHandler, StageStarted, StepDone, ignore
 from .metrics.consistency import attribution_consistency
@@ -37,7 +38,8 @@ from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
 from ..pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
-from ..sampling import plan_jobs
+from ..calls.jobs import CallJob
+from ..calls.sampling import plan_jobs
 from ..method.segment import apply_mask
 from ..clock import utc_now
 from ..types import Explanation
@@ -118,6 +120,25 @@ def validate_check(kind: str, explanation: Explanation, inputs: CheckInputs, con
 # -- what a check will ask ---------------------------------------------------------------------
 
 
+def consistency_jobs(prompt: str, config: ExplainConfig, repeats: int, *, shared: bool = True) -> list[CallJob]:
+    """Every call of `repeats` re-seeded explanations of `prompt`. The runs share the model's
+    seed, so with a response cache (`shared`) a masked prompt drawn by several runs is one call;
+    without one, every run asks its own."""
+    clean, features = prepare_prompt(prompt, config)
+    runs = [plan_perturbations(clean, features, config.reseeded(r))[1] for r in range(repeats)]
+    if shared:
+        return plan_jobs([t for texts in runs for t in texts], config.samples_per_prompt)
+    return [job for texts in runs for job in plan_jobs(texts, config.samples_per_prompt)]
+
+
+def deletion_jobs(explanation: Explanation, random_orders: int, config: ExplainConfig) -> list[CallJob]:
+    """Every call of a deletion test, as `OutputProbe` makes them: the full prompt first, then
+    every distinct non-empty masked prompt."""
+    _, _, every = deletion_plan(explanation.attributions, len(explanation.features), random_orders, config.seed)
+    texts = [explanation.prompt, *(apply_mask(explanation.prompt, explanation.features, m) for m in every if any(m))]
+    return plan_jobs(texts, config.samples_per_prompt)
+
+
 def plan_check(
     kind: str,
     explanation: Explanation,
@@ -133,18 +154,9 @@ def plan_check(
         plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, cache)
         return CallPlan(plan.calls_total, plan.calls_cached)
     if kind == "consistency":
-        # The runs share the model's seed, so with a response cache a masked prompt drawn by
-        # several runs is asked once; without one, every run asks its own.
-        clean, features = prepare_prompt(explanation.prompt, config)
-        runs = [plan_perturbations(clean, features, config.reseeded(r))[1] for r in range(inputs.repeats)]
-        if cache is None:
-            return CallPlan(sum(len(plan_jobs(texts, config.samples_per_prompt)) for texts in runs), 0)
-        jobs = plan_jobs([t for texts in runs for t in texts], config.samples_per_prompt)
-        return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
-    _, _, every = deletion_plan(explanation.attributions, len(explanation.features), inputs.random_orders, config.seed)
-    # as OutputProbe asks them: the full prompt first, then every distinct non-empty masked prompt
-    texts = [explanation.prompt, *(apply_mask(explanation.prompt, explanation.features, m) for m in every if any(m))]
-    jobs = plan_jobs(texts, config.samples_per_prompt)
+        jobs = consistency_jobs(explanation.prompt, config, inputs.repeats, shared=cache is not None)
+    else:
+        jobs = deletion_jobs(explanation, inputs.random_orders, config)
     return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
 
 
@@ -159,13 +171,15 @@ async def stability_check(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     on_event: EventHandler = ignore,
+    audit: AuditLog | None = None,
     now: str | None = None,
 ) -> StabilityCheck:
     """Explain the edited prompt with the run's settings; Jaccard of both top-k word sets."""
     config = config_of(explanation)
     validate_check("stability", explanation, inputs, config)
     started = time.perf_counter()
-    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache, refresh=refresh)
+    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache,
+                           refresh=refresh, audit=audit)
     result = attribution_stability(explanation.words, explanation.attributions, edited.words,
                                    edited.attributions, k=inputs.k, by=inputs.by)
     return StabilityCheck(
@@ -187,6 +201,7 @@ async def repeat_explanations(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     on_event: EventHandler = ignore,
+    audit: AuditLog | None = None,
 ) -> list[Explanation]:
     """`repeats` explanations of `prompt`, perturbation seeds config.seed, config.seed + 1, ...
     (the model's seed stays that of `config`, so repeated masked prompts are not asked again); the outer
@@ -195,7 +210,7 @@ async def repeat_explanations(
     runs = []
     for r in range(repeats):
         runs.append(await explain(prompt, backend, config.reseeded(r), on_event,
-                                  cache=cache, refresh=refresh))
+                                  cache=cache, refresh=refresh, audit=audit))
         on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
     return runs
 
@@ -209,13 +224,15 @@ async def consistency_check(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     on_event: EventHandler = ignore,
+    audit: AuditLog | None = None,
     now: str | None = None,
 ) -> ConsistencyCheck:
     """R re-seeded explanations of `prompt` and the per-word spread of their scores."""
     if repeats < 2:
         raise ConfigError(f"repeats: must be at least 2, got {repeats}")
     started = time.perf_counter()
-    runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh, on_event=on_event)
+    runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh,
+                                     on_event=on_event, audit=audit)
     result = attribution_consistency([e.attributions for e in runs], runs[0].words)
     return ConsistencyCheck(
         prompt=runs[0].prompt,
@@ -237,13 +254,14 @@ async def deletion_check(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     on_event: EventHandler = ignore,
+    audit: AuditLog | None = None,
     now: str | None = None,
 ) -> DeletionCheck:
     """Deletion and insertion curves of the explanation's word order against random orders."""
     config = config or config_of(explanation)
     started = time.perf_counter()
     probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
-                        cache=cache, refresh=refresh, on_event=on_event)
+                        cache=cache, refresh=refresh, on_event=on_event, audit=audit)
     result = await deletion_test(probe, explanation.attributions, random_seeds=random_orders, seed=config.seed)
     return DeletionCheck(
         result=result,
@@ -261,14 +279,16 @@ async def run_check(
     cache: ResponseCache | None = None,
     refresh: bool = False,
     on_event: EventHandler = ignore,
+    audit: AuditLog | None = None,
 ) -> CheckResult:
     """One check of `explanation` by name, with the run's own settings."""
     config = config_of(explanation)
     validate_check(kind, explanation, inputs, config)
     if kind == "stability":
-        return await stability_check(explanation, backend, inputs, cache=cache, refresh=refresh, on_event=on_event)
+        return await stability_check(explanation, backend, inputs, cache=cache, refresh=refresh,
+                                     on_event=on_event, audit=audit)
     if kind == "consistency":
         return await consistency_check(explanation.prompt, backend, config, inputs.repeats, cache=cache,
-                                       refresh=refresh, on_event=on_event)
+                                       refresh=refresh, on_event=on_event, audit=audit)
     return await deletion_check(explanation, backend, inputs.random_orders, config=config, cache=cache,
-                                refresh=refresh, on_event=on_event)
+                                refresh=refresh, on_event=on_event, audit=audit)

@@ -116,7 +116,7 @@ async def exact_shapley(
 ) -> ShapleyValues:
     """Exact Shapley values for `explanation`'s words; `engine_options` as for `explain`
     (cache, refresh, audit)."""
-    from ..sampling import engine_for, generate_answers  # the call engine, as the pipeline uses it
+    from ..calls.sampling import engine_for, generate_answers  # the call engine, as the pipeline uses it
 
     d = len(explanation.features)
     if d > MAX_SHAPLEY_WORDS:

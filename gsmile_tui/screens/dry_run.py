@@ -1,5 +1,5 @@
 """Dry run: what a run would send, before spending anything — masks, prompts, duplicates, cached
-answers, calls/tokens/cost estimate. Planned by `gsmile_core.dryrun`; no model is called."""
+answers, calls/tokens/cost estimate. Planned by `gsmile_core.calls.dryrun`; no model is called."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from gsmile_core.dryrun import DryRunPlan
+from gsmile_core.calls.dryrun import DryRunPlan
 from gsmile_core.sanitize import one_line
 
 

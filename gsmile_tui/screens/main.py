@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
 
+from gsmile_core.calls.backend_options import origin_of
 from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError, GsmileError
@@ -270,7 +271,8 @@ class MainScreen(Screen):
         """A check of run `run_id` on the backend and model that made it (KeyError: no such run)."""
         explanation = self.app.session.run(run_id).explanation
         backend = explanation.provenance.backend
-        options = self.app.backend_options(backend, explanation.provenance.model or None, config_of(explanation))
+        # the model asked for (recorded with the run), not the dated name the provider answered with
+        options = self.app.backend_options(backend, origin_of(explanation).model, config_of(explanation))
         return CheckRequest(kind, run_id, explanation, inputs, backend, options, self.app.response_cache)
 
     def _plan_check(self, kind: str, run_id: str, inputs: CheckInputs) -> CallPlan:

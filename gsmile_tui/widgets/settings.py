@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select
 from gsmile_core.backends import backend_names
 from gsmile_core.config import SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from gsmile_core.method.parts import DISTANCES
-from gsmile_core.pricing import load_prices
+from gsmile_core.calls.pricing import load_prices
 
 from ..forms import PARSERS, form_defaults, parse_settings
 

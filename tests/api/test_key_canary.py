@@ -17,6 +17,7 @@ from fakes import Fault
 from test_explain_api import PROMPT, gsmile
 
 from gsmile_core.backends import create_backend
+from gsmile_core.calls.audit import read_audit
 from gsmile_core.errors import BackendError
 from gsmile_core.backends.secrets import Secret
 from gsmile_core.types import GenerationParams
@@ -42,10 +43,10 @@ def test_canary_absent_from_everything_a_faulty_run_writes(provider_server, tmp_
     for number, fault in enumerate(faults, start=2):
         provider_server.fail_request(number, fault)
     args = ["explain", PROMPT, "--backend", "openai-compatible", "--base-url", provider_server.openai_base_url,
-            "--model", "m", "-n", "16", "--json", str(tmp_path / "out" / "explanation.json")]
+            "--model", "m", "-n", "16", "--json", str(tmp_path / "out" / "explanation.json"),
+            "--audit-dir", str(tmp_path / "audit")]
     (tmp_path / "out").mkdir()
-    if "--audit-dir" in explain_help(tmp_path):
-        args += ["--audit-dir", str(tmp_path / "audit")]
+    assert "--audit-dir" in explain_help(tmp_path)
     env = {"OPENAI_COMPATIBLE_API_KEY": CANARY}
     runs: list[subprocess.CompletedProcess] = [gsmile(args, tmp_path, env)]
     assert runs[0].returncode == 0, runs[0].stderr
@@ -59,6 +60,15 @@ def test_canary_absent_from_everything_a_faulty_run_writes(provider_server, tmp_
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "explanation.json" for p in written)
     assert any(p.suffix.startswith(".sqlite") for p in written), "expected the response cache under tmp"
+    # the audit half: both runs wrote their trail (requests, responses, the errors, the 401), key-free
+    trails = sorted((tmp_path / "audit").glob("gsmile-audit-*.jsonl"))
+    assert len(trails) == 2, trails
+    first, second = (read_audit(t) for t in trails)
+    kinds = {r["type"] for r in first}
+    assert {"run", "request", "response", "error"} <= kinds
+    assert sum(r["type"] == "request" for r in first) + sum(r["type"] == "request" for r in second) \
+        == len(provider_server.requests)
+    assert any(r["type"] == "error" and r["kind"] == "auth" for r in second)
     for path in written:
         assert_no_canary(path.read_bytes(), str(path.relative_to(tmp_path)))
     for index, run in enumerate(runs):

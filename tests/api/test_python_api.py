@@ -16,7 +16,7 @@ import pytest
 import gsmile_core
 from gsmile_core import ConfigError, Explanation, ExplainConfig, FunctionBackend, aexplain, explain
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.cache import ResponseCache
+from gsmile_core.calls.cache import ResponseCache
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "The doctor swam in the ocean at dawn"

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.cache import ResponseCache
+from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.evaluation.check_results import ConsistencyCheck, DeletionCheck, StabilityCheck, check_from_dict
 from gsmile_core.evaluation.checks import (
     CheckInputs,
@@ -22,7 +22,7 @@ from gsmile_core.evaluation.checks import (
     validate_check,
 )
 from gsmile_core.config import ExplainConfig
-from gsmile_core.dryrun import static_identity
+from gsmile_core.calls.dryrun import static_identity
 from gsmile_core.errors import ConfigError
 from gsmile_core.evaluation.metrics.consistency import attribution_consistency
 from gsmile_core.evaluation.metrics.faithfulness import deletion_test

@@ -9,7 +9,7 @@ import pytest
 from fakes.documents import long_document
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.cache import ResponseCache
+from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.config import ExplainConfig
 from gsmile_core.drill_down import drilled, explain_drill_down
 from gsmile_core.errors import ConfigError

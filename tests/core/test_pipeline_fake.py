@@ -139,3 +139,19 @@ def test_answers_with_no_known_word_get_defined_distances():
 def test_bad_config_is_refused(changes):
     with pytest.raises(ConfigError):
         ExplainConfig(**changes)
+
+
+def test_the_fake_backend_stops_at_max_tokens_like_a_model():
+    """One word per token: an answer longer than --max-tokens is cut there, finish reason 'length'."""
+    import asyncio
+
+    from gsmile_core.types import GenerationParams
+
+    backend = create_backend("fake")
+    full = backend.answer("the doctor and the ocean")
+    assert len(full.split()) > 8
+    cut = asyncio.run(backend.generate("the doctor and the ocean", GenerationParams(max_tokens=8)))
+    assert cut.text.split() == full.split()[:8]
+    assert cut.finish_reason == "length" and cut.completion_tokens == 8
+    whole = asyncio.run(backend.generate("the doctor", GenerationParams(max_tokens=48)))
+    assert whole.text == backend.answer("the doctor") and whole.finish_reason == "stop"

@@ -23,3 +23,18 @@ def test_markup_is_left_as_text():
 
 def test_one_line():
     assert one_line("a\n\n b  c", limit=4) == "a b…"
+
+
+def test_an_unterminated_string_sequence_takes_only_its_first_word():
+    """rich and Textual drop BEL before text reaches a display, leaving `ESC ] 0;title` without its
+    terminator: the sequence goes, the words after it stay (once the ESC is gone they are text)."""
+    assert strip_unsafe("said \x1b]0;pwned-title hello there") == "said  hello there"
+    assert strip_unsafe("said \x9d0;title hello") == "said  hello"
+    assert strip_unsafe("a \x1b]0;my title\x07 b") == "a  b"  # terminated: all of it, spaces included
+
+
+def test_a_megabyte_of_introducers_is_stripped_in_one_pass():
+    """A provider's hostile answer of unterminated introducers and spaces: each sequence's scan
+    stops at the next introducer, so this finishes (a scan to the end for each would not)."""
+    for introducer in ("\x90", "\x9d", "\x1b]", "\x1bP"):
+        assert strip_unsafe(f"{introducer}x " * 300_000) == " " * 300_000

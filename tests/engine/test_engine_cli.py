@@ -12,7 +12,7 @@ import pytest
 
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import plan_perturbations, prepare_prompt
-from gsmile_core.pricing import estimate_input_tokens
+from gsmile_core.calls.pricing import estimate_input_tokens
 
 GSMILE = [sys.executable, "-m", "gsmile_core"]
 PROMPT = "What is the meaning of life?"

@@ -9,10 +9,13 @@ import sqlite3
 import pytest
 from scripted_backend import HANG, FakeClock, ScriptedBackend
 
-from gsmile_core.cache import CallIdentity, ResponseCache, cache_key
-from gsmile_core.calls import Budget, BudgetExceeded, CallEngine, CallJob, RetryPolicy
+from gsmile_core.calls.cache import CallIdentity, ResponseCache, cache_key
+from gsmile_core.calls.budget import Budget, BudgetExceeded
+from gsmile_core.calls.engine import CallEngine
+from gsmile_core.calls.jobs import CallJob
+from gsmile_core.calls.retry import RetryPolicy
 from gsmile_core.errors import BackendError, ResourceError
-from gsmile_core.pricing import Price
+from gsmile_core.calls.pricing import Price
 from gsmile_core.types import Generation, GenerationParams
 
 PARAMS = GenerationParams(max_tokens=16)

@@ -11,10 +11,11 @@ import tracemalloc
 import pytest
 from fakes import Fault, FakeProviderServer, rule_answer
 
-from gsmile_core.audit import AuditLog, read_audit, sha256_text
+from gsmile_core.calls.audit import AuditLog, read_audit, sha256_text
 from gsmile_core.backends import create_backend
-from gsmile_core.cache import ResponseCache
-from gsmile_core.calls import CallEngine, RetryPolicy
+from gsmile_core.calls.cache import ResponseCache
+from gsmile_core.calls.engine import CallEngine
+from gsmile_core.calls.retry import RetryPolicy
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import BackendError
 from gsmile_core.events import Notice

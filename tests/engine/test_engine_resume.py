@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gsmile_core.cache import ResponseCache
+from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.config import ExplainConfig
 from gsmile_core.pipeline import plan_perturbations, prepare_prompt
 

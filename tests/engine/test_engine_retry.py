@@ -8,9 +8,11 @@ import random
 import pytest
 from scripted_backend import HANG, FakeClock, ScriptedBackend
 
-from gsmile_core.calls import CallEngine, CallJob, RetryPolicy
+from gsmile_core.calls.engine import CallEngine
+from gsmile_core.calls.jobs import CallJob
+from gsmile_core.calls.retry import RetryPolicy
 from gsmile_core.errors import BackendError
-from gsmile_core.events import Notice
+from gsmile_core.events import Retrying
 from gsmile_core.types import GenerationParams
 
 
@@ -35,8 +37,9 @@ async def test_transient_server_error_is_retried_with_a_notice():
     assert backend.per_prompt["a"] == 2 and backend.per_prompt["b"] == 1
     assert stats.model_calls == 3 and stats.retries == 1
     assert len(clock.sleeps) == 1 and 1.0 <= clock.sleeps[0] <= 2.0  # equal jitter of 2 s
-    notices = [e.message for e in events if isinstance(e, Notice)]
-    assert notices == [f"retrying in {clock.sleeps[0]:.1f} s: scripted: 503 from the provider"]
+    notices = [e for e in events if isinstance(e, Retrying)]
+    assert [n.message for n in notices] == [f"retrying in {clock.sleeps[0]:.1f} s: scripted: 503 from the provider"]
+    assert notices[0].reason == "scripted: 503 from the provider" and notices[0].delay == clock.sleeps[0]
 
 
 async def test_backoff_grows_exponentially_with_seeded_jitter_and_a_ceiling():
@@ -67,14 +70,27 @@ async def test_retry_after_is_honoured_and_announced():
     engine = make_engine(backend, clock, events)
     await engine.generate_all(["a"])
     assert clock.sleeps == [12]
-    assert Notice("retrying in 12 s: 429 from openai", level="info") in events
+    assert Retrying("retrying in 12 s: 429 from openai", level="info", reason="429 from openai", delay=12) in events
 
 
-async def test_retry_after_is_capped_at_sixty_seconds():
+async def test_retry_after_up_to_the_cap_is_waited_exactly():
     backend, clock = ScriptedBackend(), FakeClock()
-    backend.script("a", BackendError("429 from openai", kind="rate_limit", retry_after=3600))
+    backend.script("a", BackendError("429 from openai", kind="rate_limit", retry_after=60))
     await make_engine(backend, clock).generate_all(["a"])
     assert clock.sleeps == [60.0]
+
+
+async def test_retry_after_beyond_the_cap_fails_at_once_saying_when_to_retry():
+    """A provider asking for 300 s is neither retried early (against its word) nor waited on."""
+    backend, clock = ScriptedBackend(), FakeClock()
+    backend.script("a", BackendError("429 from openai", kind="rate_limit", retry_after=300))
+    with pytest.raises(BackendError) as raised:
+        await make_engine(backend, clock).generate_all(["a"])
+    message = str(raised.value)
+    assert backend.per_prompt["a"] == 1 and clock.sleeps == []
+    assert raised.value.kind == "rate_limit" and raised.value.retry_after == 300
+    assert message.startswith("rate limited: 429 from openai: the provider asks to wait 300 s, longer than gSMILE waits (60 s); try again after ")
+    assert message.endswith(" UTC (answers received so far are cached)")
 
 
 async def test_gives_up_after_max_attempts_with_one_clear_line():

@@ -8,12 +8,12 @@ import ot
 import pytest
 from scripted_backend import ScriptedBackend
 
-from gsmile_core.calls import sample_seed
+from gsmile_core.calls.jobs import sample_seed
 from gsmile_core.config import ExplainConfig
 from gsmile_core.method.embed import get_embedder
 from gsmile_core.errors import ConfigError
 from gsmile_core.pipeline import explain
-from gsmile_core.sampling import SAMPLE_SEPARATOR
+from gsmile_core.calls.sampling import SAMPLE_SEPARATOR
 
 PROMPT = "Tell me about the ocean today"
 

@@ -34,10 +34,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from gsmile_core.backends.fake import DEFAULT_ANSWER, DEFAULT_RULES
 
-FAULT_KINDS = ("status", "slow", "malformed", "empty", "wrong_shape", "reset", "html", "truncated")
+FAULT_KINDS = ("status", "slow", "malformed", "empty", "wrong_shape", "reset", "html", "truncated", "answer")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Fault:
     seconds, for client timeouts), malformed (200 with broken JSON), empty (200, empty body),
     wrong_shape (200, valid JSON of the wrong shape), reset (TCP reset, no response),
     html (200 with an HTML page, as a misconfigured proxy would send), truncated (200 whose body
-    stops half-way and the connection closes).
+    stops half-way and the connection closes), answer (200, a well-formed answer whose text is
+    `text`, whatever was asked: a hostile or buggy provider's 1 MB, or terminal escapes).
     """
 
     kind: str
@@ -57,6 +59,7 @@ class Fault:
     delay: float = 0.0
     code: str | None = None  # the error code in the body (e.g. insufficient_quota)
     message: str | None = None  # the error message in the body
+    text: str | None = None  # the answer sent by an `answer` fault
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -96,6 +99,10 @@ class Fault:
     def truncated(cls) -> Fault:
         return cls("truncated")
 
+    @classmethod
+    def answer(cls, text: str) -> Fault:
+        return cls("answer", text=text)
+
 
 @dataclass
 class RecordedRequest:
@@ -106,6 +113,7 @@ class RecordedRequest:
     prompt: str | None
     body: dict[str, Any] | None
     headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # the URL's query string
 
 
 def rule_answer(prompt: str) -> str:
@@ -258,7 +266,8 @@ class FakeProviderServer:
             self.requests.clear()
 
     # -- used by the handler ---------------------------------------------------------------------
-    def _admit(self, path: str, prompt: str | None, body: Any, headers: dict[str, str]) -> tuple[int, Fault | None, float]:
+    def _admit(self, path: str, prompt: str | None, body: Any, headers: dict[str, str],
+               query: dict[str, str] | None = None) -> tuple[int, Fault | None, float]:
         with self._lock:
             self.total_requests += 1
             number = self.total_requests
@@ -267,7 +276,8 @@ class FakeProviderServer:
                 self.per_prompt[prompt] += 1
             self.in_flight += 1
             self.peak_concurrency = max(self.peak_concurrency, self.in_flight)
-            self.requests.append(RecordedRequest(number, path, prompt, body if isinstance(body, dict) else None, headers))
+            self.requests.append(RecordedRequest(number, path, prompt, body if isinstance(body, dict) else None,
+                                                 headers, dict(query or {})))
             fault = self._request_faults.pop(number, None)
             if fault is None and prompt is not None:
                 queue = self._prompt_faults.get(prompt)
@@ -353,7 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- request handling ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
-        if self.path.rstrip("/").endswith("/v1/models"):
+        if self.path.partition("?")[0].rstrip("/").endswith("/v1/models"):
             self._send_json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
         else:
             self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
@@ -366,10 +376,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         prompt = extract_prompt(path, body)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        number, fault, latency = provider._admit(path, prompt, body, headers)
+        number, fault, latency = provider._admit(path, prompt, body, headers, dict(parse_qsl(query)))
         self._settled, self._completed = False, False
         try:
             provider.sleep(latency)
@@ -423,12 +433,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or prompt is None:
             self._send_json(400, self._error_body(path, 400))
             return False
-        payload = self._success(path, body, prompt)
+        forced = fault.text if fault is not None and fault.kind == "answer" else None
+        payload = self._success(path, body, prompt, forced)
         self._completed = True
         self._send_json(200, payload)
         return True
 
-    def _success(self, path: str, body: dict[str, Any], prompt: str) -> dict[str, Any]:
+    def _success(self, path: str, body: dict[str, Any], prompt: str, forced: str | None = None) -> dict[str, Any]:
         provider = self.provider
         words = rule_answer(prompt).split()
         max_tokens = body.get("max_tokens", body.get("max_completion_tokens"))
@@ -436,6 +447,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(max_tokens, int) and 0 < max_tokens < len(words):
             words, finish = words[:max_tokens], "length"
         text = " ".join(words)
+        if forced is not None:  # sent as is, --max-tokens or not (a provider bug)
+            text, words = forced, forced.split()
         model = f"{body.get('model', 'unknown')}{provider.MODEL_SUFFIX}"
         prompt_tokens, completion_tokens = len(prompt.split()), len(words)
         created = int(time.time())

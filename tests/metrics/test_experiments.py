@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gsmile_core.backends.fake import FakeBackend
-from gsmile_core.cache import ResponseCache
+from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.cli import main
 from gsmile_core.config import ExplainConfig
 from gsmile_core.events import StageStarted, StepDone

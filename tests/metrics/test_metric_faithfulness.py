@@ -11,7 +11,7 @@ from scipy.stats import pearsonr
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError
-from gsmile_core.memo import MemoBackend
+from gsmile_core.calls.memo import MemoBackend
 from gsmile_core.evaluation.metrics.faithfulness import aopc, attribution_order, curve_masks, deletion_test, pearson_faithfulness
 from gsmile_core.evaluation.probe import OutputProbe
 from gsmile_core.method.segment import split_words

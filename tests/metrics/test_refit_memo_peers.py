@@ -13,7 +13,7 @@ from sklearn.linear_model import Ridge
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import BackendError, ConfigError
-from gsmile_core.memo import MemoBackend
+from gsmile_core.calls.memo import MemoBackend
 from gsmile_core.evaluation.peers import leave_one_out, lime_scores, lime_weights, shapley_permutations, shapley_sampling
 from gsmile_core.pipeline import explain
 from gsmile_core.evaluation.probe import OutputProbe

@@ -25,11 +25,12 @@ from typing import Any
 from ... import __version__
 from ...atomic import write_text_atomic
 from ...backends.base import Backend
-from ...cache import ResponseCache
+from ...calls.audit import AuditLog
+from ...calls.cache import ResponseCache
 from ...config import ExplainConfig
 from ...errors import ConfigError
 from ...events import EventHandler, Notice, StageStarted, StepDone, ignore
-from ...memo import MemoBackend
+from ...calls.memo import MemoBackend
 from ..metrics.tables import Column, csv_table, markdown_table
 from ...pipeline import explain
 from ..probe import OutputProbe
@@ -98,9 +99,11 @@ class ExperimentContext:
         *,
         cache: ResponseCache | None = None,
         refresh: bool = False,
+        audit: AuditLog | None = None,
     ) -> None:
         self.cache = cache
         self.refresh = refresh
+        self.audit = audit
         self.backend = backend if isinstance(backend, MemoBackend) else MemoBackend(backend)
         self.config = config
         self.options = dict(options or {})
@@ -133,7 +136,8 @@ class ExperimentContext:
         """One gSMILE explanation on the run's backend (answers shared across the run)."""
         config = self.config.with_changes(**changes) if changes else self.config
         self.explanations += 1
-        explanation = await explain(prompt, self.backend, config, cache=self.cache, refresh=self.refresh)
+        explanation = await explain(prompt, self.backend, config, cache=self.cache, refresh=self.refresh,
+                                    audit=self.audit)
         if self.cache is not None:
             self.cache_hits += explanation.cache_hits
         return explanation
@@ -148,6 +152,7 @@ class ExperimentContext:
             explanation.original_output,
             cache=self.cache,
             refresh=self.refresh,
+            audit=self.audit,
         )
         self._probes.append(probe)
         return probe

@@ -17,13 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .audit import AuditLog
-from .backends.base import Backend
+from ..backends.base import Backend
 from .cache import ResponseCache
-from .calls import Budget, CallEngine, CallJob, CallStats, RetryPolicy
-from .config import ExplainConfig
-from .events import EventHandler, ignore
+from .budget import Budget
+from .engine import CallEngine, CallStats
+from .jobs import CallJob
+from .retry import RetryPolicy
+from ..config import ExplainConfig
+from ..events import EventHandler, ignore
 from .pricing import find_price
-from .types import Generation
+from ..types import Generation
 
 SAMPLE_SEPARATOR = "\n\n"
 

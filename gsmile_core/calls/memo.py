@@ -16,8 +16,8 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from .backends.base import Backend
-from .types import Generation, GenerationParams
+from ..backends.base import Backend
+from ..types import Generation, GenerationParams
 
 
 class MemoBackend:

@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import ConfigError
+from .. import paths
+from ..errors import ConfigError
 
 CHAT_OVERHEAD_TOKENS = 4  # role markers and separators per message
 

@@ -8,7 +8,14 @@ without an fsync per answer. Only successes are stored; errors are never cached.
 The key is a SHA-256 over everything that can change an answer: provider, base URL, API flavour,
 model, generation parameters (the per-sample seed included), prompt and sample index. Nothing
 secret ever goes in: backends describe themselves without keys, and the engine never sees one.
-Answers are stored already sanitised.
+Answers are stored already sanitised, but nothing read back is trusted: the engine applies the
+same limits to a cached answer as to a received one (`limits`), since an older version or a hand
+edit may have written anything.
+
+Another program may hold the file's write lock (a second gSMILE, a backup, a database browser
+with an open transaction). sqlite itself waits only `BUSY_TIMEOUT_S`, so the caller is never
+blocked for long; then `CacheLocked` is raised and the engine waits on without blocking its
+event loop (`cache_gate`).
 """
 
 from __future__ import annotations
@@ -23,12 +30,27 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .errors import ResourceError
-from .types import Generation, GenerationParams
+from .. import paths
+from ..errors import ResourceError
+from ..types import Generation, GenerationParams
 
 CACHE_FILE = "responses.sqlite3"
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 0.2
+SETUP_TIMEOUT_S = 5.0
+MAX_ROW_CHARS = 16_000_000  # far above any answer `limits` accepts; longer rows are damaged
+_LOCKED_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+class CacheLocked(ResourceError):
+    """Another connection holds the cache's lock; trying again later may succeed."""
+
+
+def _is_locked(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _LOCKED_CODES
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def default_cache_dir() -> Path:
@@ -69,17 +91,27 @@ def _to_json(generation: Generation) -> str:
 
 
 def _from_json(text: str) -> Generation:
+    """A stored answer, fields type-checked (a hand-edited row may hold anything); the engine
+    then sanitises and bounds it like a received one."""
     data = json.loads(text)
     return Generation(
         text=str(data["text"]),
         model=str(data.get("model") or ""),
-        finish_reason=data.get("finish_reason"),
-        prompt_tokens=data.get("prompt_tokens"),
-        completion_tokens=data.get("completion_tokens"),
-        fingerprint=data.get("fingerprint"),
+        finish_reason=_str_or_none(data.get("finish_reason")),
+        prompt_tokens=_int_or_none(data.get("prompt_tokens")),
+        completion_tokens=_int_or_none(data.get("completion_tokens")),
+        fingerprint=_str_or_none(data.get("fingerprint")),
         latency_s=float(data.get("latency_s") or 0.0),
         cached=True,
     )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class ResponseCache:
@@ -92,13 +124,16 @@ class ResponseCache:
         self._lock = threading.Lock()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            # Setting up (which writes only to a new file) may wait longer than a call does.
+            self._db = sqlite3.connect(self.path, timeout=SETUP_TIMEOUT_S, check_same_thread=False,
+                                       isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS responses ("
                 " key TEXT PRIMARY KEY, provider TEXT, model TEXT, created REAL, value TEXT NOT NULL)"
             )
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         except (OSError, sqlite3.Error) as error:
             raise ResourceError(
                 f"cannot use the response cache at {self.path}: {error} "
@@ -108,10 +143,16 @@ class ResponseCache:
     def get(self, key: str) -> Generation | None:
         with self._lock:
             try:
-                row = self._db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+                # A row too long for any answer is not even read: a damaged entry, i.e. a miss.
+                row = self._db.execute(
+                    "SELECT CASE WHEN length(value) <= ? THEN value END FROM responses WHERE key = ?",
+                    (MAX_ROW_CHARS, key),
+                ).fetchone()
             except sqlite3.Error as error:
+                if _is_locked(error):
+                    raise CacheLocked(f"the response cache at {self.path} is locked by another program") from None
                 raise ResourceError(f"cannot read the response cache at {self.path}: {error}") from None
-        if row is None:
+        if row is None or row[0] is None:
             return None
         try:
             return _from_json(row[0])
@@ -127,6 +168,8 @@ class ResponseCache:
                     (key, identity.provider, identity.model, time.time(), _to_json(generation)),
                 )
             except sqlite3.Error as error:
+                if _is_locked(error):
+                    raise CacheLocked(f"the response cache at {self.path} is locked by another program") from None
                 raise ResourceError(f"cannot write the response cache at {self.path}: {error}") from None
 
     def __len__(self) -> int:

@@ -15,17 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backends.base import BACKENDS
+from ..backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
-from .calls import CallJob, job_key
-from .config import ExplainConfig, mask_options, unit_options
-from .errors import ConfigError
-from .method.perturb import plan_perturbations
-from .method.segment import prepare_prompt
-from .backends.providers import PROVIDERS, resolve_base_url
+from .jobs import CallJob, job_key
+from ..config import ExplainConfig, mask_options, unit_options
+from ..errors import ConfigError
+from ..method.perturb import plan_perturbations
+from ..method.segment import prepare_prompt
+from ..backends.providers import PROVIDERS, resolve_base_url
+from ..backends.secrets import mask_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
 from .sampling import plan_jobs
-from .types import GenerationParams
+from ..types import GenerationParams
 
 
 def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
@@ -54,7 +55,8 @@ def static_identity(backend: str, options: dict[str, Any]) -> CallIdentity:
     provider_name = getattr(factory, "provider_name", None)
     if provider_name in PROVIDERS:
         # exactly how API backends resolve it: option -> provider environment variable -> default
-        base_url = resolve_base_url(provider_name, options.get("base_url")) or PROVIDERS[provider_name].default_base_url
+        # masked as the backend masks it (a token in the query string), so the cache keys agree
+        base_url = mask_url(resolve_base_url(provider_name, options.get("base_url")) or PROVIDERS[provider_name].default_base_url)
     else:
         base_url = options.get("base_url") or default("base_url")
     api = options.get("api") or default("api")
