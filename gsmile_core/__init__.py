@@ -29,6 +29,7 @@ _EXPORTS = {
     "backend_names": "gsmile_core.backends",
     "ResponseCache": "gsmile_core.cache",
     "AuditLog": "gsmile_core.audit",
+    "RunContext": "gsmile_core.run_context",
     "Session": "gsmile_core.session",
     "load_session": "gsmile_core.session",
     "save_session": "gsmile_core.session",

@@ -28,6 +28,7 @@ from .cache import ResponseCache
 from .config import ExplainConfig
 from .errors import ConfigError
 from .events import EventHandler, ignore
+from .run_context import RunContext
 from .types import Explanation
 
 ModelLike = Union[str, Backend, Callable[[str], str], Callable[[str], Awaitable[str]]]
@@ -84,6 +85,7 @@ async def aexplain(
     refresh: bool = False,
     audit: str | os.PathLike | AuditLog | None = None,
     on_event: EventHandler | None = None,
+    run: RunContext | None = None,
     drill_down: int = 0,
     **options: Any,
 ) -> Explanation:
@@ -95,20 +97,28 @@ async def aexplain(
     cache: True (the user's response cache, as the CLI), False/None (no cache), a folder, or a
     `ResponseCache`. refresh: ask again and overwrite cached answers. audit: a folder (or an
     `AuditLog`) that receives every request and response as JSON lines. on_event: the progress
-    stream (`gsmile_core.events`).
+    stream (`gsmile_core.events`). run: all four at once, as a `RunContext` whose cache and audit
+    log the caller opened (and closes); then none of the four may be given too.
     """
     from .drill_down import explain_drill_down
     from .pipeline import explain as run_pipeline
 
     settings = make_config(config, **options)
+    if run is not None:
+        if not isinstance(run, RunContext):
+            raise ConfigError(f"run must be a RunContext, got {type(run).__name__}")
+        if (cache, refresh, audit, on_event) != (True, False, None, None):
+            raise ConfigError("give cache, refresh, audit and on_event inside run=, or without it, not both")
     backend, owned = make_backend(model, backend_options, model_name)
-    response_cache, owns_cache = _open_cache(cache)
-    audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
+    response_cache = owns_cache = audit_log = None
     try:
-        engine = {"cache": response_cache, "refresh": refresh, "audit": audit_log}
+        if run is None:
+            response_cache, owns_cache = _open_cache(cache)
+            audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
+            run = RunContext(response_cache, refresh, audit_log, on_event or ignore)
         if drill_down:
-            return await explain_drill_down(prompt, backend, settings, drill_down, on_event or ignore, **engine)
-        return await run_pipeline(prompt, backend, settings, on_event or ignore, **engine)
+            return await explain_drill_down(prompt, backend, settings, drill_down, run=run)
+        return await run_pipeline(prompt, backend, settings, run=run)
     finally:
         if owned:
             await backend.aclose()

@@ -24,6 +24,7 @@ from .method.perturb import plan_perturbations
 from .method.segment import prepare_prompt
 from .backends.providers import PROVIDERS, resolve_base_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
+from .run_context import RunContext
 from .sampling import plan_jobs
 from .types import GenerationParams
 
@@ -118,13 +119,14 @@ def plan_dry_run(
     prompt: str,
     config: ExplainConfig,
     identity: CallIdentity,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
+    run: RunContext = RunContext(),
 ) -> DryRunPlan:
+    """What a run of `prompt` with `config` on the model `identity` would send, which answers
+    `run`'s response cache already holds, and the cost of the rest."""
     clean, features = prepare_prompt(prompt, **unit_options(config))
     masks, texts, _ = plan_perturbations(clean, features, **mask_options(config))
     jobs = plan_jobs(texts, config.samples_per_prompt)
-    cached_jobs = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)
+    cached_jobs = stored_jobs(jobs, identity, config.generation_params(), run.cache, run.refresh)
     seen: set[str] = set()
     planned = []
     for mask, text in zip(masks, texts):

@@ -9,6 +9,8 @@ call: sampling (`--samples-per-prompt`), retries and pacing (`--max-attempts`, `
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from rich.console import Console, Group
@@ -20,6 +22,8 @@ from ..cache import ResponseCache, default_cache_dir
 from ..calls import BudgetExceeded
 from ..config import ExplainConfig
 from ..dryrun import DryRunPlan
+from ..events import EventHandler, ignore
+from ..run_context import RunContext
 from .argtypes import positive_int
 
 
@@ -92,6 +96,28 @@ def open_cache(args: argparse.Namespace) -> ResponseCache | None:
 def open_audit(args: argparse.Namespace) -> AuditLog | None:
     directory = getattr(args, "audit_dir", None)
     return None if directory is None else AuditLog(directory)
+
+
+def run_context(
+    args: argparse.Namespace, cache: ResponseCache | None, audit: AuditLog | None = None, on_event: EventHandler = ignore
+) -> RunContext:
+    """The run context of a command: the cache and audit log it opened, `--refresh`, its progress."""
+    return RunContext(cache=cache, refresh=bool(getattr(args, "refresh", False)), audit=audit, on_event=on_event)
+
+
+@contextmanager
+def opened_run(args: argparse.Namespace) -> Iterator[RunContext]:
+    """The response cache (`--cache-dir`, `--no-cache`, `--refresh`) and the audit trail
+    (`--audit-dir`) the flags ask for, as one run context (progress: `with_events`); both are
+    closed on exit."""
+    with ExitStack() as stack:
+        cache = open_cache(args)
+        if cache is not None:
+            stack.callback(cache.close)
+        audit = open_audit(args)
+        if audit is not None:
+            stack.callback(audit.close)
+        yield run_context(args, cache, audit)
 
 
 def check_budget(plan: DryRunPlan, config: ExplainConfig) -> None:

@@ -20,7 +20,7 @@ from ..backends import create_backend
 from . import COMMANDS
 from ..errors import ConfigError
 from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
-from .engine_options import open_cache
+from .engine_options import opened_run
 from .argtypes import non_negative_int, number, positive_int
 from .explain import add_explain_options, backend_options, config_from_args
 from .progress import ExperimentProgress
@@ -96,17 +96,13 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     options = {name: getattr(args, name) for name in OPTION_NAMES}
     options["all_pairs"] = bool(args.all_pairs) or None
-    cache = open_cache(args)
-    try:
+    with opened_run(args) as run:
         backend = create_backend(args.backend, **backend_options(args))
         err = Console(stderr=True)
         with ExperimentProgress(err, enabled=not args.quiet) as progress:
             progress.label = args.name
-            context = ExperimentContext(backend, config, options, progress.handle, cache=cache, refresh=args.refresh)
+            context = ExperimentContext(backend, config, options, run=run.with_events(progress.handle))
             result = asyncio.run(_run(args.name, context))
-    finally:
-        if cache is not None:
-            cache.close()
     written = write_outputs(result, out)
     sys.stdout.write(result.markdown())
     Console(stderr=True).print(Text("wrote " + ", ".join(str(p) for p in written)))

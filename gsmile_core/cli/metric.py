@@ -18,7 +18,6 @@ from typing import Any
 from rich.console import Console
 
 from ..backends import create_backend
-from ..cache import ResponseCache
 from ..evaluation.checks import REPEAT_STAGE, consistency_check, deletion_check
 from ..config import ExplainConfig
 from . import COMMANDS
@@ -32,7 +31,7 @@ from ..evaluation.metrics.stability import attribution_stability
 from ..evaluation.metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
-from .engine_options import add_engine_options, open_cache
+from .engine_options import add_engine_options, opened_run
 from .progress import ExperimentProgress
 from .argtypes import positive_int
 from .explain import add_explain_options, backend_options, config_from_args, read_prompt
@@ -188,17 +187,12 @@ def run_consistency(args: argparse.Namespace) -> int:
     prepare_prompt(prompt, config)
     if args.repeats < 2:
         raise ConfigError("--repeats must be at least 2")
-    cache = open_cache(args)
-    try:
+    with opened_run(args) as run:
         backend = MemoBackend(create_backend(args.backend, **backend_options(args)))
         with ExperimentProgress(Console(stderr=True), enabled=not args.quiet) as progress:
             progress.label = "consistency"
             check = asyncio.run(_closing(backend, consistency_check(
-                prompt, backend, config, args.repeats, cache=cache, refresh=args.refresh,
-                on_event=_repeat_progress(progress))))
-    finally:
-        if cache is not None:
-            cache.close()
+                prompt, backend, config, args.repeats, run=run.with_events(_repeat_progress(progress)))))
     result = check.result
     rows = [{"word": w, "mean": m, "variance": v, "std": s}
             for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
@@ -232,14 +226,10 @@ def run_deletion(args: argparse.Namespace) -> int:
     explanation = load_explanation(args.explanation)
     config = ExplainConfig.from_dict({**explanation.config, "concurrency": args.concurrency})
     options = backend_options(argparse.Namespace(**{**vars(args), "base_url": None, "api": None}))
-    cache: ResponseCache | None = open_cache(args)
-    try:
+    with opened_run(args) as run:
         backend = create_backend(args.backend, **options)
         result = asyncio.run(_closing(backend, deletion_check(
-            explanation, backend, args.random_seeds, config=config, cache=cache, refresh=args.refresh))).result
-    finally:
-        if cache is not None:
-            cache.close()
+            explanation, backend, args.random_seeds, config=config, run=run))).result
     d = len(explanation.features)
     rows = [{"k": k, "deletion": result.deletion[k], "random_deletion": result.random_deletion[k],
              "insertion": result.insertion[k], "random_insertion": result.random_insertion[k]} for k in range(d + 1)]

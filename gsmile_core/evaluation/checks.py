@@ -26,12 +26,12 @@ import time
 from dataclasses import dataclass
 
 from ..backends.base import Backend
-from ..cache import CallIdentity, ResponseCache
+from ..cache import CallIdentity
 from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
 from ..config import ExplainConfig
 from ..dryrun import plan_dry_run, stored_jobs
 from ..errors import ConfigError
-from ..events import EventHandler, StageStarted, StepDone, ignore
+from ..events import StageStarted, StepDone
 from .metrics.consistency import attribution_consistency
 from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
@@ -39,6 +39,7 @@ from ..pipeline import explain, plan_perturbations, prepare_prompt
 from .probe import OutputProbe
 from ..sampling import plan_jobs
 from ..method.segment import apply_mask
+from ..run_context import RunContext
 from ..clock import utc_now
 from ..types import Explanation
 
@@ -123,29 +124,30 @@ def plan_check(
     explanation: Explanation,
     inputs: CheckInputs,
     identity: CallIdentity,
-    cache: ResponseCache | None = None,
+    run: RunContext = RunContext(),
     config: ExplainConfig | None = None,
 ) -> CallPlan:
-    """The answers `kind` will need on the backend `identity`, counted without any call."""
+    """The answers `kind` will need on the backend `identity` with `run`'s response cache,
+    counted without any call."""
     config = config or config_of(explanation)
     validate_check(kind, explanation, inputs, config)
     if kind == "stability":
-        plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, cache)
+        plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, run)
         return CallPlan(plan.calls_total, plan.calls_cached)
     if kind == "consistency":
-        # The runs share the model's seed, so with a response cache a masked prompt drawn by
-        # several runs is asked once; without one, every run asks its own.
+        # The runs share the model's seed, so when the response cache is read a masked prompt
+        # drawn by several runs is asked once; without it, every run asks its own.
         clean, features = prepare_prompt(explanation.prompt, config)
         runs = [plan_perturbations(clean, features, config.reseeded(r))[1] for r in range(inputs.repeats)]
-        if cache is None:
+        if not run.reads_cache():
             return CallPlan(sum(len(plan_jobs(texts, config.samples_per_prompt)) for texts in runs), 0)
         jobs = plan_jobs([t for texts in runs for t in texts], config.samples_per_prompt)
-        return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
+        return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), run.cache)))
     _, _, every = deletion_plan(explanation.attributions, len(explanation.features), inputs.random_orders, config.seed)
     # as OutputProbe asks them: the full prompt first, then every distinct non-empty masked prompt
     texts = [explanation.prompt, *(apply_mask(explanation.prompt, explanation.features, m) for m in every if any(m))]
     jobs = plan_jobs(texts, config.samples_per_prompt)
-    return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
+    return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), run.cache, run.refresh)))
 
 
 # -- the checks --------------------------------------------------------------------------------
@@ -156,16 +158,14 @@ async def stability_check(
     backend: Backend,
     inputs: CheckInputs = CheckInputs(),
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> StabilityCheck:
     """Explain the edited prompt with the run's settings; Jaccard of both top-k word sets."""
     config = config_of(explanation)
     validate_check("stability", explanation, inputs, config)
     started = time.perf_counter()
-    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache, refresh=refresh)
+    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, run=run)
     result = attribution_stability(explanation.words, explanation.attributions, edited.words,
                                    edited.attributions, k=inputs.k, by=inputs.by)
     return StabilityCheck(
@@ -184,19 +184,16 @@ async def repeat_explanations(
     config: ExplainConfig,
     repeats: int,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
+    run: RunContext = RunContext(),
 ) -> list[Explanation]:
     """`repeats` explanations of `prompt`, perturbation seeds config.seed, config.seed + 1, ...
     (the model's seed stays that of `config`, so repeated masked prompts are not asked again); the outer
     progress is the `REPEAT_STAGE` stage (one step per explanation)."""
-    on_event(StageStarted(REPEAT_STAGE, repeats))
+    run.on_event(StageStarted(REPEAT_STAGE, repeats))
     runs = []
     for r in range(repeats):
-        runs.append(await explain(prompt, backend, config.reseeded(r), on_event,
-                                  cache=cache, refresh=refresh))
-        on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
+        runs.append(await explain(prompt, backend, config.reseeded(r), run=run))
+        run.on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
     return runs
 
 
@@ -206,16 +203,14 @@ async def consistency_check(
     config: ExplainConfig,
     repeats: int = DEFAULT_REPEATS,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> ConsistencyCheck:
     """R re-seeded explanations of `prompt` and the per-word spread of their scores."""
     if repeats < 2:
         raise ConfigError(f"repeats: must be at least 2, got {repeats}")
     started = time.perf_counter()
-    runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh, on_event=on_event)
+    runs = await repeat_explanations(prompt, backend, config, repeats, run=run)
     result = attribution_consistency([e.attributions for e in runs], runs[0].words)
     return ConsistencyCheck(
         prompt=runs[0].prompt,
@@ -234,16 +229,14 @@ async def deletion_check(
     random_orders: int = DEFAULT_RANDOM_ORDERS,
     *,
     config: ExplainConfig | None = None,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> DeletionCheck:
     """Deletion and insertion curves of the explanation's word order against random orders."""
     config = config or config_of(explanation)
     started = time.perf_counter()
     probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
-                        cache=cache, refresh=refresh, on_event=on_event)
+                        run=run)
     result = await deletion_test(probe, explanation.attributions, random_seeds=random_orders, seed=config.seed)
     return DeletionCheck(
         result=result,
@@ -258,17 +251,13 @@ async def run_check(
     backend: Backend,
     inputs: CheckInputs = CheckInputs(),
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
+    run: RunContext = RunContext(),
 ) -> CheckResult:
-    """One check of `explanation` by name, with the run's own settings."""
+    """One check of `explanation` by name, with the run's own settings, in `run`'s context."""
     config = config_of(explanation)
     validate_check(kind, explanation, inputs, config)
     if kind == "stability":
-        return await stability_check(explanation, backend, inputs, cache=cache, refresh=refresh, on_event=on_event)
+        return await stability_check(explanation, backend, inputs, run=run)
     if kind == "consistency":
-        return await consistency_check(explanation.prompt, backend, config, inputs.repeats, cache=cache,
-                                       refresh=refresh, on_event=on_event)
-    return await deletion_check(explanation, backend, inputs.random_orders, config=config, cache=cache,
-                                refresh=refresh, on_event=on_event)
+        return await consistency_check(explanation.prompt, backend, config, inputs.repeats, run=run)
+    return await deletion_check(explanation, backend, inputs.random_orders, config=config, run=run)

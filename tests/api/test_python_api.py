@@ -183,3 +183,35 @@ def test_drill_down_from_python():
     explanation = explain(document, "fake", cache=False, perturbations=128, bootstrap=0, ci_resamples=0, drill_down=2)
     units, words = drilled(explanation)
     assert units == causal and {f.text for f, _ in words.ranked()[:2]} == {"doctor", "ocean"}
+
+
+def test_a_run_context_carries_the_cache_audit_and_events_of_several_explanations(tmp_path):
+    from gsmile_core import AuditLog, RunContext
+    from gsmile_core.audit import read_audit
+    from gsmile_core.events import Finished
+
+    calls, events = [], []
+
+    def model(prompt: str) -> str:
+        calls.append(prompt)
+        return rule_model(prompt)
+
+    with ResponseCache(tmp_path / "cache") as cache, AuditLog(tmp_path / "audit") as audit:
+        run = RunContext(cache=cache, audit=audit, on_event=events.append)
+        first = explain(PROMPT, model, run=run, **FAST)
+        asked = len(calls)
+        second = explain(PROMPT, model, run=run, **FAST)
+        assert len(cache) >= asked  # still open: the caller's, the API does not close it
+    assert asked > 0 and len(calls) == asked and second.cache_hits == first.model_calls
+    assert sum(isinstance(e, Finished) for e in events) == 2
+    (trail,) = (tmp_path / "audit").glob("*.jsonl")
+    assert sum(r["type"] == "request" for r in read_audit(trail)) == asked
+
+
+def test_a_run_context_and_the_separate_keywords_are_not_mixed():
+    from gsmile_core import RunContext
+
+    with pytest.raises(ConfigError, match="not both"):
+        explain(PROMPT, rule_model, run=RunContext(), cache=False, **FAST)
+    with pytest.raises(ConfigError, match="RunContext"):
+        explain(PROMPT, rule_model, run={"cache": None}, **FAST)
