@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, Union
@@ -36,14 +37,20 @@ CacheLike = Union[bool, str, os.PathLike, ResponseCache, None]
 CONFIG_FIELDS = tuple(f.name for f in fields(ExplainConfig))
 
 
-def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainConfig:
-    """`config` (default: the defaults) with `options` applied; unknown names raise ConfigError."""
+def _refuse_unknown(options: Mapping[str, Any], also: Sequence[str] = ()) -> None:
+    """ConfigError for the first name that is no ExplainConfig field, with the closest name
+    among the fields and `also` (the caller's own keywords)."""
     unknown = [name for name in options if name not in CONFIG_FIELDS]
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, CONFIG_FIELDS, n=1)
+        close = difflib.get_close_matches(name, (*CONFIG_FIELDS, *also), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (see ExplainConfig: {', '.join(CONFIG_FIELDS)})"
         raise ConfigError(f"unknown option {name!r}{hint}")
+
+
+def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainConfig:
+    """`config` (default: the defaults) with `options` applied; unknown names raise ConfigError."""
+    _refuse_unknown(options)
     base = config if config is not None else ExplainConfig()
     if not isinstance(base, ExplainConfig):
         raise ConfigError(f"config must be an ExplainConfig, got {type(base).__name__}")
@@ -103,6 +110,7 @@ async def aexplain(
     from .drill_down import explain_drill_down
     from .pipeline import explain as run_pipeline
 
+    _refuse_unknown(options, also=API_KEYWORDS)  # a typo of `cache` is not an ExplainConfig field either
     settings = make_config(config, **options)
     if run is not None:
         if not isinstance(run, RunContext):
@@ -126,6 +134,10 @@ async def aexplain(
             response_cache.close()
         if audit_log is not None and audit_log is not audit:
             audit_log.close()
+
+
+API_KEYWORDS = tuple(name for name, parameter in inspect.signature(aexplain).parameters.items()
+                     if parameter.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def explain(prompt: str, model: ModelLike, **arguments: Any) -> Explanation:
