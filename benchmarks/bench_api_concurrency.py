@@ -30,6 +30,7 @@ from gsmile_core.calls.cache import ResponseCache  # noqa: E402
 from gsmile_core.config import ExplainConfig  # noqa: E402
 from gsmile_core.method.embed import get_embedder  # noqa: E402
 from gsmile_core.pipeline import explain  # noqa: E402
+from gsmile_core.calls.context import RunContext  # noqa: E402
 
 PROMPT = "Could you please tell me what the doctor said about the ocean and the weather today?"
 
@@ -40,7 +41,7 @@ async def timed_run(server, config, cache_dir: Path) -> tuple[float, int, int, o
     cache = ResponseCache(cache_dir)
     started = time.perf_counter()
     try:
-        explanation = await explain(PROMPT, backend, config, cache=cache)
+        explanation = await explain(PROMPT, backend, config, run=RunContext(cache=cache))
     finally:
         wall = time.perf_counter() - started
         cache.close()

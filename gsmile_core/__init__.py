@@ -29,6 +29,7 @@ _EXPORTS = {
     "backend_names": "gsmile_core.backends",
     "ResponseCache": "gsmile_core.calls.cache",
     "AuditLog": "gsmile_core.calls.audit",
+    "RunContext": "gsmile_core.calls.context",
     "Session": "gsmile_core.session",
     "load_session": "gsmile_core.session",
     "save_session": "gsmile_core.session",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, Union
@@ -29,6 +30,7 @@ from .calls.cache import ResponseCache
 from .config import ExplainConfig
 from .errors import ConfigError
 from .events import EventHandler, ignore
+from .calls.context import RunContext
 from .types import Explanation
 
 ModelLike = Union[str, Backend, Callable[[str], str], Callable[[str], Awaitable[str]]]
@@ -36,14 +38,20 @@ CacheLike = Union[bool, str, os.PathLike, ResponseCache, None]
 CONFIG_FIELDS = tuple(f.name for f in fields(ExplainConfig))
 
 
-def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainConfig:
-    """`config` (default: the defaults) with `options` applied; unknown names raise ConfigError."""
+def _refuse_unknown(options: Mapping[str, Any], also: Sequence[str] = ()) -> None:
+    """ConfigError for the first name that is no ExplainConfig field, with the closest name
+    among the fields and `also` (the caller's own keywords)."""
     unknown = [name for name in options if name not in CONFIG_FIELDS]
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, CONFIG_FIELDS, n=1)
+        close = difflib.get_close_matches(name, (*CONFIG_FIELDS, *also), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (see ExplainConfig: {', '.join(CONFIG_FIELDS)})"
         raise ConfigError(f"unknown option {name!r}{hint}")
+
+
+def make_config(config: ExplainConfig | None = None, **options: Any) -> ExplainConfig:
+    """`config` (default: the defaults) with `options` applied; unknown names raise ConfigError."""
+    _refuse_unknown(options)
     base = config if config is not None else ExplainConfig()
     if not isinstance(base, ExplainConfig):
         raise ConfigError(f"config must be an ExplainConfig, got {type(base).__name__}")
@@ -88,6 +96,7 @@ async def aexplain(
     refresh: bool = False,
     audit: str | os.PathLike | AuditLog | None = None,
     on_event: EventHandler | None = None,
+    run: RunContext | None = None,
     drill_down: int = 0,
     **options: Any,
 ) -> Explanation:
@@ -99,20 +108,29 @@ async def aexplain(
     cache: True (the user's response cache, as the CLI), False/None (no cache), a folder, or a
     `ResponseCache`. refresh: ask again and overwrite cached answers. audit: a folder (or an
     `AuditLog`) that receives every request and response as JSON lines. on_event: the progress
-    stream (`gsmile_core.events`).
+    stream (`gsmile_core.events`). run: all four at once, as a `RunContext` whose cache and audit
+    log the caller opened (and closes); then none of the four may be given too.
     """
     from .drill_down import explain_drill_down
     from .pipeline import explain as run_pipeline
 
+    _refuse_unknown(options, also=API_KEYWORDS)  # a typo of `cache` is not an ExplainConfig field either
     settings = make_config(config, **options)
+    if run is not None:
+        if not isinstance(run, RunContext):
+            raise ConfigError(f"run must be a RunContext, got {type(run).__name__}")
+        if (cache, refresh, audit, on_event) != (True, False, None, None):
+            raise ConfigError("give cache, refresh, audit and on_event inside run=, or without it, not both")
     backend, owned = make_backend(model, backend_options, model_name, settings)
-    response_cache, owns_cache = _open_cache(cache)
-    audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
+    response_cache = owns_cache = audit_log = None
     try:
-        engine = {"cache": response_cache, "refresh": refresh, "audit": audit_log}
+        if run is None:
+            response_cache, owns_cache = _open_cache(cache)
+            audit_log = AuditLog(audit) if isinstance(audit, (str, os.PathLike)) else audit
+            run = RunContext(response_cache, refresh, audit_log, on_event or ignore)
         if drill_down:
-            return await explain_drill_down(prompt, backend, settings, drill_down, on_event or ignore, **engine)
-        return await run_pipeline(prompt, backend, settings, on_event or ignore, **engine)
+            return await explain_drill_down(prompt, backend, settings, drill_down, run=run)
+        return await run_pipeline(prompt, backend, settings, run=run)
     finally:
         if owned:
             await backend.aclose()
@@ -120,6 +138,10 @@ async def aexplain(
             response_cache.close()
         if audit_log is not None and audit_log is not audit:
             audit_log.close()
+
+
+API_KEYWORDS = tuple(name for name, parameter in inspect.signature(aexplain).parameters.items()
+                     if parameter.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def explain(prompt: str, model: ModelLike, **arguments: Any) -> Explanation:

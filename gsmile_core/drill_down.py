@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .calls.audit import AuditLog
 from .backends.base import Backend
-from .calls.cache import ResponseCache
+from .calls.memo import MemoBackend
 from .config import ExplainConfig
 from .errors import ConfigError
-from .events import EventHandler, Notice, ignore
-from .calls.memo import MemoBackend
+from .events import Notice
 from .pipeline import explain
+from .calls.context import RunContext
 from .types import Explanation
 
 DRILL_DOWN_KEY = "drill_down"
@@ -49,25 +48,21 @@ async def explain_drill_down(
     backend: Backend,
     config: ExplainConfig,
     depth: int,
-    on_event: EventHandler = ignore,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
 ) -> Explanation:
     """The coarse explanation with the word-level explanation of its top `depth` units inside."""
     memo = MemoBackend(backend)
-    coarse = await explain(prompt, memo, config, on_event, cache=cache, refresh=refresh, audit=audit)
+    coarse = await explain(prompt, memo, config, run=run)
     level = coarse.features[0].level if coarse.features else "word"
     if level == "word":
-        on_event(Notice("the prompt was explained word by word already: no drill-down needed"))
+        run.on_event(Notice("the prompt was explained word by word already: no drill-down needed"))
         return coarse
     if depth > len(coarse.features):
         raise ConfigError(f"--drill-down {depth} is more than the {len(coarse.features)} {level}s of the prompt")
     units = top_units(coarse, depth)
     fine = await explain(
-        coarse.prompt, memo, config.with_changes(unit="word"), on_event,
-        cache=cache, refresh=refresh, audit=audit, protect=outside(coarse, units),
+        coarse.prompt, memo, config.with_changes(unit="word"), run=run, protect=outside(coarse, units),
     )
     nested = {"units": units, "level": level, "explanation": fine.to_dict()}
     return replace(coarse, extras={**coarse.extras, DRILL_DOWN_KEY: nested})

@@ -22,14 +22,13 @@ import numpy as np
 
 from . import __version__
 from .backends.base import Backend
-from .calls.audit import AuditLog
-from .calls.cache import ResponseCache
+from .calls.context import RunContext
 from .calls.sampling import engine_for, generate_answers
 from .config import ExplainConfig, fit_options, mask_options, unit_options
 from .cpu import available_cores
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
-from .events import EventHandler, Finished, Notice, StageStarted, StepDone, ignore
+from .events import Finished, Notice, StageStarted, StepDone
 from .method.fitting import fit_perturbations, kernel_uses_input_distances
 from .method.answer_span import best_matching_parts, check_span
 from .method.interactions import pairwise_interactions
@@ -57,21 +56,19 @@ async def explain(
     prompt: str,
     backend: Backend,
     config: ExplainConfig | None = None,
-    on_event: EventHandler = ignore,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
     protect: Sequence[tuple[int, int]] = (),
 ) -> Explanation:
     """Explain which words of `prompt` drive `backend`'s answer.
 
-    `protect`: (start, end) spans of the prompt never removed (the drill-down's second level).
-
-    `cache`: answers already stored are not asked again, new ones are stored as they arrive
-    (`refresh` asks again and overwrites); `audit`: every request/response is written to it.
+    `run`: the response cache (answers already stored are not asked again, new ones are stored
+    as they arrive; `refresh` asks again and overwrites), the audit trail and the progress
+    callback. `protect`: (start, end) spans of the prompt never removed (the drill-down's second
+    level).
     """
     config = config or ExplainConfig()
+    on_event = run.on_event
     started = time.perf_counter()
     clean, features = prepare_prompt(prompt, config, protect)
     masks, texts, enumerated = plan_perturbations(clean, features, config)
@@ -84,7 +81,7 @@ async def explain(
     if len(features) == 1:
         warn("a one-word prompt has no perturbation but the original: every score is 0")
 
-    engine = engine_for(backend, config, on_event, cache=cache, refresh=refresh, audit=audit)
+    engine = engine_for(backend, config, run)
     analysis = _AnswerAnalysis(config, original_prompt_text=texts[0])
     try:
         focusing = config.answer_span is not None  # the target is one part of the answer
@@ -226,10 +223,10 @@ async def explain(
 
 
 def explain_sync(
-    prompt: str, backend: Backend, config: ExplainConfig | None = None, on_event: EventHandler = ignore
+    prompt: str, backend: Backend, config: ExplainConfig | None = None, *, run: RunContext = RunContext()
 ) -> Explanation:
-    """`explain` for callers without an event loop."""
-    return asyncio.run(explain(prompt, backend, config, on_event))
+    """`explain` for callers without an event loop (`gsmile_core.explain` works inside one too)."""
+    return asyncio.run(explain(prompt, backend, config, run=run))
 
 
 def _stable_seed(root: int, text: str) -> np.random.SeedSequence:

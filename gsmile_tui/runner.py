@@ -28,6 +28,7 @@ from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, 
 from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.calls.dryrun import DryRunPlan, plan_dry_run, static_identity
 from gsmile_core.pipeline import explain, prepare_prompt
+from gsmile_core.calls.context import RunContext
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation
 
@@ -66,7 +67,7 @@ def dry_run(request: RunRequest) -> DryRunPlan:
     built, no key read, no model called (raises ConfigError for a bad prompt or backend)."""
     options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
     identity = static_identity(request.backend, options)
-    return plan_dry_run(request.prompts[0], request.config, identity, request.cache)
+    return plan_dry_run(request.prompts[0], request.config, identity, RunContext(cache=request.cache))
 
 
 def check_prompt(prompt: str, config: ExplainConfig) -> None:
@@ -92,7 +93,7 @@ def check_plan(request: CheckRequest) -> CallPlan:
     is built, no key read (raises ConfigError for bad inputs or an unknown backend)."""
     options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
     identity = static_identity(request.backend, options)
-    return plan_check(request.kind, request.explanation, request.inputs, identity, request.cache)
+    return plan_check(request.kind, request.explanation, request.inputs, identity, RunContext(cache=request.cache))
 
 
 def check_inputs(kind: str, explanation: Explanation, inputs: CheckInputs) -> None:
@@ -166,12 +167,12 @@ class Runner:
         return on_event
 
     async def _run(self, request: RunRequest, target: MessagePump) -> tuple[Explanation, ...]:
+        run = RunContext(cache=request.cache, on_event=self._handler(target))
+
         async def explain_all(backend: Backend) -> None:
             for index, prompt in enumerate(request.prompts):
                 target.post_message(RunStarted(index, len(request.prompts), prompt, request.backend))
-                explanation = await explain(
-                    prompt, backend, request.config, on_event=self._handler(target), cache=request.cache
-                )
+                explanation = await explain(prompt, backend, request.config, run=run)
                 self.finished.append(explanation)
                 target.post_message(RunFinished(explanation, index, len(request.prompts)))
             target.post_message(BatchFinished(tuple(self.finished), request.label))
@@ -188,10 +189,8 @@ class Runner:
     async def _check(self, request: CheckRequest, target: MessagePump) -> CheckResult | None:
         async def check(backend: Backend) -> CheckResult:
             target.post_message(CheckStarted(request.kind, request.run_id, request.backend))
-            result = await run_check(
-                request.kind, request.explanation, backend, request.inputs,
-                cache=request.cache, on_event=self._handler(target),
-            )
+            run = RunContext(cache=request.cache, on_event=self._handler(target))
+            result = await run_check(request.kind, request.explanation, backend, request.inputs, run=run)
             target.post_message(CheckFinished(request.run_id, result))
             return result
 

@@ -8,7 +8,8 @@ any other backend: the same concurrency limit, budget, retries of `BackendError`
   thread, at most `concurrency` at a time (pass `concurrency=1` for a function that is not
   thread-safe).
 - Its cache identity is `name` if given, else the function's qualified name plus a digest of its
-  code, so redefining the function in a notebook does not reuse the old function's answers. A
+  code (for a `functools.partial`, of the wrapped function's and of the bound arguments' repr),
+  so redefining the function in a notebook does not reuse the old function's answers. A
   function that reads outside state (a global, a closure variable, a remote model) should get an
   explicit `name` that changes when its behaviour does, or run with `cache=False`.
 - An exception raised by the function stops the run with one line naming the function, the
@@ -19,6 +20,7 @@ any other backend: the same concurrency limit, budget, retries of `BackendError`
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable
@@ -34,7 +36,12 @@ def _is_async(function: Callable[..., Any]) -> bool:
 
 
 def function_identity(function: Callable[..., Any]) -> str:
-    """`module.qualname@digest`: the digest covers the function's bytecode and constants."""
+    """`module.qualname@digest`: the digest covers the function's bytecode and constants. A
+    `functools.partial` is named by the function it wraps plus a digest of its bound arguments
+    (every partial is the same type: by its own name two of them would share cached answers)."""
+    if isinstance(function, functools.partial):
+        bound = repr((function.args, sorted(function.keywords.items()))).encode("utf-8", "replace")
+        return f"{function_identity(function.func)}+partial@{hashlib.sha256(bound).hexdigest()[:12]}"
     target = function if inspect.isfunction(function) or inspect.ismethod(function) else type(function).__call__
     name = f"{getattr(function, '__module__', None) or 'callable'}.{getattr(function, '__qualname__', type(function).__qualname__)}"
     code = getattr(target, "__code__", None)

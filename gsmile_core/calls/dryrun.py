@@ -19,12 +19,12 @@ from ..backends.base import BACKENDS
 from .cache import CallIdentity, ResponseCache
 from .jobs import CallJob, job_key
 from ..config import ExplainConfig, mask_options, unit_options
-from ..errors import ConfigError
 from ..method.perturb import plan_perturbations
 from ..method.segment import prepare_prompt
 from ..backends.providers import PROVIDERS, resolve_base_url
 from ..backends.secrets import mask_url
 from .pricing import CostEstimate, estimate_input_tokens, find_price
+from .context import RunContext
 from .sampling import plan_jobs
 from ..types import GenerationParams
 
@@ -120,13 +120,14 @@ def plan_dry_run(
     prompt: str,
     config: ExplainConfig,
     identity: CallIdentity,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
+    run: RunContext = RunContext(),
 ) -> DryRunPlan:
+    """What a run of `prompt` with `config` on the model `identity` would send, which answers
+    `run`'s response cache already holds, and the cost of the rest."""
     clean, features = prepare_prompt(prompt, **unit_options(config))
     masks, texts, _ = plan_perturbations(clean, features, **mask_options(config))
     jobs = plan_jobs(texts, config.samples_per_prompt)
-    cached_jobs = stored_jobs(jobs, identity, config.generation_params(), cache, refresh)
+    cached_jobs = stored_jobs(jobs, identity, config.generation_params(), run.cache, run.refresh)
     seen: set[str] = set()
     planned = []
     for mask, text in zip(masks, texts):

@@ -16,17 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .audit import AuditLog
 from ..backends.base import Backend
-from .cache import ResponseCache
+from ..config import ExplainConfig
+from ..types import Generation
 from .budget import Budget
+from .context import RunContext
 from .engine import CallEngine, CallStats
 from .jobs import CallJob
-from .retry import RetryPolicy
-from ..config import ExplainConfig
-from ..events import EventHandler, ignore
 from .pricing import find_price
-from ..types import Generation
+from .retry import RetryPolicy
 
 SAMPLE_SEPARATOR = "\n\n"
 
@@ -34,21 +32,18 @@ SAMPLE_SEPARATOR = "\n\n"
 def engine_for(
     backend: Backend,
     config: ExplainConfig,
-    on_event: EventHandler = ignore,
-    *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
     **overrides,
 ) -> CallEngine:
-    """The call engine a run of `config` uses (overrides: sleep, clock, rng, retry for tests)."""
+    """The call engine a run of `config` uses, with `run`'s cache, audit trail and progress
+    callback (overrides: sleep, clock, rng, retry for tests)."""
     price = find_price(backend.name, backend.model)
     options = dict(
         concurrency=config.concurrency,
-        on_event=on_event,
-        cache=cache,
-        refresh=refresh,
-        audit=audit,
+        on_event=run.on_event,
+        cache=run.cache,
+        refresh=run.refresh,
+        audit=run.audit,
         retry=RetryPolicy(max_attempts=config.max_attempts, timeout=config.call_timeout),
         requests_per_minute=config.requests_per_minute,
         budget=Budget(max_calls=config.max_calls, max_cost=config.max_cost, price=price),

@@ -9,8 +9,8 @@ call: sampling (`--samples-per-prompt`), retries and pacing (`--max-attempts`, `
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from rich.console import Console, Group
@@ -21,9 +21,11 @@ from ..calls.audit import AuditLog
 from ..calls.cache import CallIdentity, ResponseCache, default_cache_dir
 from ..calls.budget import Budget, Spending, no_price, refuse_plan
 from ..config import ExplainConfig
+from ..calls.context import RunContext
 from ..calls.dryrun import DryRunPlan, stored_jobs
 from ..calls.jobs import CallJob
 from ..calls.pricing import find_price
+from ..events import EventHandler, ignore
 from .argtypes import positive_int
 from .console import stdout_console
 
@@ -122,20 +124,26 @@ def open_audit(args: argparse.Namespace) -> AuditLog | None:
     return None if directory is None else AuditLog(directory)
 
 
+def run_context(
+    args: argparse.Namespace, cache: ResponseCache | None, audit: AuditLog | None = None, on_event: EventHandler = ignore
+) -> RunContext:
+    """The run context of a command: the cache and audit log it opened, `--refresh`, its progress."""
+    return RunContext(cache=cache, refresh=bool(getattr(args, "refresh", False)), audit=audit, on_event=on_event)
+
+
 @contextmanager
-def calls_of(args: argparse.Namespace):
-    """The response cache and the audit trail the engine flags ask for, closed afterwards."""
-    cache = open_cache(args)
-    try:
-        audit = open_audit(args)
-        try:
-            yield cache, audit
-        finally:
-            if audit is not None:
-                audit.close()
-    finally:
+def opened_run(args: argparse.Namespace) -> Iterator[RunContext]:
+    """The response cache (`--cache-dir`, `--no-cache`, `--refresh`) and the audit trail
+    (`--audit-dir`) the flags ask for, as one run context (progress: `with_events`); both are
+    closed on exit."""
+    with ExitStack() as stack:
+        cache = open_cache(args)
         if cache is not None:
-            cache.close()
+            stack.callback(cache.close)
+        audit = open_audit(args)
+        if audit is not None:
+            stack.callback(audit.close)
+        yield run_context(args, cache, audit)
 
 
 def check_budget(plan: DryRunPlan, config: ExplainConfig) -> None:

@@ -19,7 +19,7 @@ from ..backends import create_backend
 from . import COMMANDS
 from ..errors import ConfigError
 from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
-from .engine_options import calls_of
+from .engine_options import opened_run
 from .argtypes import non_negative_int, number, positive_int
 from .console import safe_text, stderr_console
 from .explain import add_explain_options, backend_options, config_from_args
@@ -96,13 +96,12 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     options = {name: getattr(args, name) for name in OPTION_NAMES}
     options["all_pairs"] = bool(args.all_pairs) or None
-    with calls_of(args) as (cache, audit):
+    with opened_run(args) as run:
         backend = create_backend(args.backend, **backend_options(args, config))
         err = stderr_console()
         with ExperimentProgress(err, enabled=not args.quiet) as progress:
             progress.label = args.name
-            context = ExperimentContext(backend, config, options, progress.handle, cache=cache, refresh=args.refresh,
-                                        audit=audit)
+            context = ExperimentContext(backend, config, options, run=run.with_events(progress.handle))
             result = asyncio.run(_run(args.name, context))
     written = write_outputs(result, out)
     sys.stdout.write(safe_text(result.markdown()))

@@ -30,6 +30,7 @@ from .engine_options import (
     open_audit,
     open_cache,
     print_dry_run,
+    run_context,
 )
 from .progress import ProgressPrinter
 from .session_option import add_session_option, append_run, check_session_target
@@ -252,7 +253,7 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
     if args.dry_run or config.max_calls is not None or config.max_cost is not None:
         # Planned without building the backend: no model loaded, no key read, no call.
         identity = static_identity(args.backend, identity_options(args))
-        plan = plan_dry_run(prompt, config, identity, cache, refresh=args.refresh)
+        plan = plan_dry_run(prompt, config, identity, run_context(args, cache))
         if args.dry_run:
             print_dry_run(plan)
             if args.drill_down:
@@ -268,11 +269,9 @@ def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache
         backend = create_backend(args.backend, **backend_options(args, config))
         err = stderr_console()
         with ProgressPrinter(err, enabled=not args.quiet) as progress:
+            run = run_context(args, cache, audit, progress.handle)
             return asyncio.run(
-                _explain(
-                    prompt, backend, config, progress, shapley=args.shapley, drill_down=args.drill_down,
-                    cache=cache, refresh=args.refresh, audit=audit,
-                )
+                _explain(prompt, backend, config, run, shapley=args.shapley, drill_down=args.drill_down)
             )
     finally:
         if audit is not None:
@@ -285,18 +284,18 @@ def identity_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value}
 
 
-async def _explain(prompt, backend, config, progress, shapley=False, drill_down=0, **engine):
+async def _explain(prompt, backend, config, run, shapley=False, drill_down=0):
     from ..drill_down import explain_drill_down
     from ..evaluation.shapley import SHAPLEY_KEY, exact_shapley
     from ..pipeline import explain
 
     try:
         if drill_down:
-            explanation = await explain_drill_down(prompt, backend, config, drill_down, progress.handle, **engine)
+            explanation = await explain_drill_down(prompt, backend, config, drill_down, run=run)
         else:
-            explanation = await explain(prompt, backend, config, on_event=progress.handle, **engine)
+            explanation = await explain(prompt, backend, config, run=run)
         if shapley:
-            values = await exact_shapley(explanation, backend, progress.handle, **engine)
+            values = await exact_shapley(explanation, backend, run=run)
             explanation = replace(explanation, extras={**explanation.extras, SHAPLEY_KEY: values.to_dict()})
         return explanation
     finally:

@@ -35,7 +35,7 @@ from ..evaluation.metrics.stability import attribution_stability
 from ..evaluation.metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
-from .engine_options import add_engine_options, calls_of, engine_overrides, refuse_over_budget
+from .engine_options import add_engine_options, engine_overrides, opened_run, refuse_over_budget
 from .progress import ExperimentProgress, StderrNotices
 from .argtypes import positive_int
 from .console import safe_text, stderr_console
@@ -196,16 +196,15 @@ def run_consistency(args: argparse.Namespace) -> int:
     if args.repeats < 2:
         raise ConfigError("--repeats must be at least 2")
     check_out(args)
-    with calls_of(args) as (cache, audit):
+    with opened_run(args) as run:
         identity = static_identity(args.backend, identity_options(args))
-        refuse_over_budget(consistency_jobs(prompt, config, args.repeats, shared=cache is not None), identity,
-                           config, cache, args.refresh)
+        refuse_over_budget(consistency_jobs(prompt, config, args.repeats, shared=run.cache is not None), identity,
+                           config, run.cache, args.refresh)
         backend = MemoBackend(create_backend(args.backend, **backend_options(args, config)))
         with ExperimentProgress(stderr_console(), enabled=not args.quiet) as progress:
             progress.label = "consistency"
             check = asyncio.run(_closing(backend, consistency_check(
-                prompt, backend, config, args.repeats, cache=cache, refresh=args.refresh, audit=audit,
-                on_event=_repeat_progress(progress))))
+                prompt, backend, config, args.repeats, run=run.with_events(_repeat_progress(progress)))))
     result = check.result
     rows = [{"word": w, "mean": m, "variance": v, "std": s}
             for w, m, v, s in zip(result.words, result.mean_score, result.variance, result.std)]
@@ -254,15 +253,14 @@ def run_deletion(args: argparse.Namespace) -> int:
     config = ExplainConfig.from_dict({**explanation.config, "max_calls": None, "max_cost": None,
                                       **engine_overrides(args)})
     where = {k: v for k, v in {"model": model, "base_url": base_url, "api": api}.items() if v}
-    with calls_of(args) as (cache, audit):
+    with opened_run(args) as run:
         refuse_over_budget(deletion_jobs(explanation, args.random_seeds, config), static_identity(name, where),
-                           config, cache, args.refresh)
+                           config, run.cache, args.refresh)
         options = {**options_for_run(name, config, model=model), **api_backend_options(name, base_url=base_url, api=api)}
         backend = create_backend(name, **options)
         with StderrNotices(stderr_console(), enabled=not args.quiet) as progress:
             result = asyncio.run(_closing(backend, deletion_check(
-                explanation, backend, args.random_seeds, config=config, cache=cache, refresh=args.refresh,
-                audit=audit, on_event=progress.handle))).result
+                explanation, backend, args.random_seeds, config=config, run=run.with_events(progress.handle)))).result
     d = len(explanation.features)
     rows = [{"k": k, "deletion": result.deletion[k], "random_deletion": result.random_deletion[k],
              "insertion": result.insertion[k], "random_insertion": result.random_insertion[k]} for k in range(d + 1)]

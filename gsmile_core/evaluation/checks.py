@@ -26,13 +26,12 @@ import time
 from dataclasses import dataclass
 
 from ..backends.base import Backend
-from ..calls.audit import AuditLog
-from ..calls.cache import CallIdentity, ResponseCache
+from ..calls.cache import CallIdentity
 from .check_results import CHECK_KINDS, CheckCost, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
 from ..config import ExplainConfig
 from ..calls.dryrun import plan_dry_run, stored_jobs
 from ..errors import ConfigError
-from ..events import EventHandler, StageStarted, StepDone, ignore
+from ..events import StageStarted, StepDone
 from .metrics.consistency import attribution_consistency
 from .metrics.faithfulness import deletion_plan, deletion_test
 from .metrics.stability import attribution_stability, minimal_edit
@@ -41,6 +40,7 @@ from .probe import OutputProbe
 from ..calls.jobs import CallJob
 from ..calls.sampling import plan_jobs
 from ..method.segment import apply_mask
+from ..calls.context import RunContext
 from ..clock import utc_now
 from ..types import Explanation
 
@@ -144,20 +144,21 @@ def plan_check(
     explanation: Explanation,
     inputs: CheckInputs,
     identity: CallIdentity,
-    cache: ResponseCache | None = None,
+    run: RunContext = RunContext(),
     config: ExplainConfig | None = None,
 ) -> CallPlan:
-    """The answers `kind` will need on the backend `identity`, counted without any call."""
+    """The answers `kind` will need on the backend `identity` with `run`'s response cache,
+    counted without any call."""
     config = config or config_of(explanation)
     validate_check(kind, explanation, inputs, config)
     if kind == "stability":
-        plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, cache)
+        plan = plan_dry_run(edited_prompt_of(explanation, inputs), config, identity, run)
         return CallPlan(plan.calls_total, plan.calls_cached)
     if kind == "consistency":
-        jobs = consistency_jobs(explanation.prompt, config, inputs.repeats, shared=cache is not None)
+        jobs = consistency_jobs(explanation.prompt, config, inputs.repeats, shared=run.reads_cache())
     else:
         jobs = deletion_jobs(explanation, inputs.random_orders, config)
-    return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), cache)))
+    return CallPlan(len(jobs), len(stored_jobs(jobs, identity, config.generation_params(), run.cache, run.refresh)))
 
 
 # -- the checks --------------------------------------------------------------------------------
@@ -168,18 +169,14 @@ async def stability_check(
     backend: Backend,
     inputs: CheckInputs = CheckInputs(),
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> StabilityCheck:
     """Explain the edited prompt with the run's settings; Jaccard of both top-k word sets."""
     config = config_of(explanation)
     validate_check("stability", explanation, inputs, config)
     started = time.perf_counter()
-    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, on_event, cache=cache,
-                           refresh=refresh, audit=audit)
+    edited = await explain(edited_prompt_of(explanation, inputs), backend, config, run=run)
     result = attribution_stability(explanation.words, explanation.attributions, edited.words,
                                    edited.attributions, k=inputs.k, by=inputs.by)
     return StabilityCheck(
@@ -198,20 +195,16 @@ async def repeat_explanations(
     config: ExplainConfig,
     repeats: int,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
 ) -> list[Explanation]:
     """`repeats` explanations of `prompt`, perturbation seeds config.seed, config.seed + 1, ...
     (the model's seed stays that of `config`, so repeated masked prompts are not asked again); the outer
     progress is the `REPEAT_STAGE` stage (one step per explanation)."""
-    on_event(StageStarted(REPEAT_STAGE, repeats))
+    run.on_event(StageStarted(REPEAT_STAGE, repeats))
     runs = []
     for r in range(repeats):
-        runs.append(await explain(prompt, backend, config.reseeded(r), on_event,
-                                  cache=cache, refresh=refresh, audit=audit))
-        on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
+        runs.append(await explain(prompt, backend, config.reseeded(r), run=run))
+        run.on_event(StepDone(REPEAT_STAGE, r + 1, repeats))
     return runs
 
 
@@ -221,18 +214,14 @@ async def consistency_check(
     config: ExplainConfig,
     repeats: int = DEFAULT_REPEATS,
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> ConsistencyCheck:
     """R re-seeded explanations of `prompt` and the per-word spread of their scores."""
     if repeats < 2:
         raise ConfigError(f"repeats: must be at least 2, got {repeats}")
     started = time.perf_counter()
-    runs = await repeat_explanations(prompt, backend, config, repeats, cache=cache, refresh=refresh,
-                                     on_event=on_event, audit=audit)
+    runs = await repeat_explanations(prompt, backend, config, repeats, run=run)
     result = attribution_consistency([e.attributions for e in runs], runs[0].words)
     return ConsistencyCheck(
         prompt=runs[0].prompt,
@@ -251,17 +240,14 @@ async def deletion_check(
     random_orders: int = DEFAULT_RANDOM_ORDERS,
     *,
     config: ExplainConfig | None = None,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
     now: str | None = None,
 ) -> DeletionCheck:
     """Deletion and insertion curves of the explanation's word order against random orders."""
     config = config or config_of(explanation)
     started = time.perf_counter()
     probe = OutputProbe(explanation.prompt, explanation.features, backend, config, explanation.original_output,
-                        cache=cache, refresh=refresh, on_event=on_event, audit=audit)
+                        run=run)
     result = await deletion_test(probe, explanation.attributions, random_seeds=random_orders, seed=config.seed)
     return DeletionCheck(
         result=result,
@@ -276,19 +262,13 @@ async def run_check(
     backend: Backend,
     inputs: CheckInputs = CheckInputs(),
     *,
-    cache: ResponseCache | None = None,
-    refresh: bool = False,
-    on_event: EventHandler = ignore,
-    audit: AuditLog | None = None,
+    run: RunContext = RunContext(),
 ) -> CheckResult:
-    """One check of `explanation` by name, with the run's own settings."""
+    """One check of `explanation` by name, with the run's own settings, in `run`'s context."""
     config = config_of(explanation)
     validate_check(kind, explanation, inputs, config)
     if kind == "stability":
-        return await stability_check(explanation, backend, inputs, cache=cache, refresh=refresh,
-                                     on_event=on_event, audit=audit)
+        return await stability_check(explanation, backend, inputs, run=run)
     if kind == "consistency":
-        return await consistency_check(explanation.prompt, backend, config, inputs.repeats, cache=cache,
-                                       refresh=refresh, on_event=on_event, audit=audit)
-    return await deletion_check(explanation, backend, inputs.random_orders, config=config, cache=cache,
-                                refresh=refresh, on_event=on_event, audit=audit)
+        return await consistency_check(explanation.prompt, backend, config, inputs.repeats, run=run)
+    return await deletion_check(explanation, backend, inputs.random_orders, config=config, run=run)

@@ -19,14 +19,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..backends.base import Backend
-from ..calls.audit import AuditLog
-from ..calls.cache import ResponseCache
 from ..config import ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
-from ..events import EventHandler, ignore
 from ..calls.sampling import engine_for, generate_answers
 from ..method.segment import apply_mask
+from ..calls.context import RunContext
 from ..types import Feature
 
 Mask = tuple[int, ...]
@@ -43,10 +41,7 @@ class OutputProbe:
         config: ExplainConfig,
         original_output: str | None = None,
         *,
-        cache: ResponseCache | None = None,
-        refresh: bool = False,
-        on_event: EventHandler = ignore,
-        audit: AuditLog | None = None,
+        run: RunContext = RunContext(),
     ) -> None:
         self.prompt = prompt
         self.features = tuple(features)
@@ -55,7 +50,7 @@ class OutputProbe:
         self.original_output = original_output
         # The same engine as `explain` (cache, retries, budget) and the same k samples per prompt,
         # so Δ here is the Δ of the explanation.
-        self.engine = engine_for(backend, config, on_event, cache=cache, refresh=refresh, audit=audit)
+        self.engine = engine_for(backend, config, run)
         self.embedder = get_embedder(config.embedder)
         self.distance = DISTANCES.get(config.output_distance)
         self._delta: dict[Mask, float] = {}

@@ -29,8 +29,8 @@ from ..config import MAX_SHAPLEY_WORDS, ExplainConfig
 from ..method.parts import DISTANCES
 from ..method.embed import get_embedder
 from ..errors import ConfigError
-from ..events import EventHandler, ignore
 from ..method.segment import apply_mask
+from ..calls.context import RunContext
 from ..types import Explanation
 
 SHAPLEY_KEY = "shapley"
@@ -111,11 +111,11 @@ def missing_masks(explanation: Explanation) -> list[tuple[int, ...]]:
 async def exact_shapley(
     explanation: Explanation,
     backend: Backend,
-    on_event: EventHandler = ignore,
-    **engine_options: Any,
+    *,
+    run: RunContext = RunContext(),
 ) -> ShapleyValues:
-    """Exact Shapley values for `explanation`'s words; `engine_options` as for `explain`
-    (cache, refresh, audit)."""
+    """Exact Shapley values for `explanation`'s words; `run` as for `explain` (the missing
+    masks' answers go through its cache and audit trail)."""
     from ..calls.sampling import engine_for, generate_answers  # the call engine, as the pipeline uses it
 
     d = len(explanation.features)
@@ -132,7 +132,7 @@ async def exact_shapley(
         texts = [apply_mask(explanation.prompt, explanation.features, m) for m in missing]
         # The original first: with several samples per prompt the engine treats it specially.
         original_text = explanation.perturbations[0].prompt
-        engine = engine_for(backend, config, on_event, **engine_options)
+        engine = engine_for(backend, config, run)
         sampled = await generate_answers(engine, [original_text, *texts], config.samples_per_prompt)
         calls, hits = sampled.stats.model_calls, sampled.stats.cache_hits
         answers = {m: sampled.answers[t].text for m, t in zip(missing, texts)}

@@ -183,3 +183,72 @@ def test_drill_down_from_python():
     explanation = explain(document, "fake", cache=False, perturbations=128, bootstrap=0, ci_resamples=0, drill_down=2)
     units, words = drilled(explanation)
     assert units == causal and {f.text for f, _ in words.ranked()[:2]} == {"doctor", "ocean"}
+
+
+def test_a_run_context_carries_the_cache_audit_and_events_of_several_explanations(tmp_path):
+    from gsmile_core import AuditLog, RunContext
+    from gsmile_core.calls.audit import read_audit
+    from gsmile_core.events import Finished
+
+    calls, events = [], []
+
+    def model(prompt: str) -> str:
+        calls.append(prompt)
+        return rule_model(prompt)
+
+    with ResponseCache(tmp_path / "cache") as cache, AuditLog(tmp_path / "audit") as audit:
+        run = RunContext(cache=cache, audit=audit, on_event=events.append)
+        first = explain(PROMPT, model, run=run, **FAST)
+        asked = len(calls)
+        second = explain(PROMPT, model, run=run, **FAST)
+        assert len(cache) >= asked  # still open: the caller's, the API does not close it
+    assert asked > 0 and len(calls) == asked and second.cache_hits == first.model_calls
+    assert sum(isinstance(e, Finished) for e in events) == 2
+    (trail,) = (tmp_path / "audit").glob("*.jsonl")
+    assert sum(r["type"] == "request" for r in read_audit(trail)) == asked
+
+
+def test_a_run_context_and_the_separate_keywords_are_not_mixed():
+    from gsmile_core import RunContext
+
+    with pytest.raises(ConfigError, match="not both"):
+        explain(PROMPT, rule_model, run=RunContext(), cache=False, **FAST)
+    with pytest.raises(ConfigError, match="RunContext"):
+        explain(PROMPT, rule_model, run={"cache": None}, **FAST)
+
+
+def test_two_partials_of_one_function_do_not_share_cached_answers(tmp_path):
+    import functools
+
+    def answer(prompt: str, topic: str) -> str:
+        return f"{topic}: " + rule_model(prompt)
+
+    medical, marine = functools.partial(answer, topic="medicine"), functools.partial(answer, topic="the sea")
+    assert FunctionBackend(medical).model != FunctionBackend(marine).model
+    assert FunctionBackend(medical).model == FunctionBackend(functools.partial(answer, topic="medicine")).model
+    a = explain(PROMPT, medical, cache=tmp_path, **FAST)
+    b = explain(PROMPT, marine, cache=tmp_path, **FAST)
+    assert a.original_output.startswith("medicine:") and b.original_output.startswith("the sea:")
+    assert b.cache_hits == 0
+
+
+def test_a_misspelt_keyword_of_the_api_itself_gets_its_close_match():
+    with pytest.raises(ConfigError, match="'cach'; did you mean 'cache'"):
+        explain(PROMPT, rule_model, cach=False, **FAST)
+    with pytest.raises(ConfigError, match="'modelname'; did you mean 'model_name'"):
+        explain(PROMPT, rule_model, modelname="mine", **FAST)
+
+
+def test_concurrency_is_respected_for_an_async_function():
+    state = {"now": 0, "peak": 0}
+
+    async def model(prompt: str) -> str:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        await asyncio.sleep(0.01)
+        state["now"] -= 1
+        return rule_model(prompt)
+
+    explanation = asyncio.run(aexplain(PROMPT, model, cache=False, concurrency=3, **FAST))
+    assert 1 < state["peak"] <= 3
+    assert top_two(explanation) == {"doctor", "ocean"}

@@ -29,6 +29,7 @@ from gsmile_core.evaluation.metrics.faithfulness import deletion_test
 from gsmile_core.evaluation.metrics.stability import attribution_stability, minimal_edit
 from gsmile_core.pipeline import explain
 from gsmile_core.evaluation.probe import OutputProbe
+from gsmile_core.calls.context import RunContext
 
 PROMPT = "Could you tell me what the doctor said about life"
 CONFIG = ExplainConfig(perturbations=12, bootstrap=0, seed=3)
@@ -87,15 +88,15 @@ async def test_deletion_check_is_the_deletion_test_on_the_run(explanation):
 ])
 async def test_plan_counts_the_calls_the_check_then_makes(tmp_path, explanation, kind, inputs):
     with ResponseCache(tmp_path / "cache") as cache:
-        before = plan_check(kind, explanation, inputs, IDENTITY, cache)
+        before = plan_check(kind, explanation, inputs, IDENTITY, RunContext(cache=cache))
         assert before.cached == 0
         backend = FakeBackend()
-        result = await run_check(kind, explanation, backend, inputs, cache=cache)
+        result = await run_check(kind, explanation, backend, inputs, run=RunContext(cache=cache))
         assert backend.calls == result.cost.model_calls == before.calls
-        after = plan_check(kind, explanation, inputs, IDENTITY, cache)
+        after = plan_check(kind, explanation, inputs, IDENTITY, RunContext(cache=cache))
         assert after.answers == before.answers and after.calls == 0
         again = FakeBackend()
-        repeated = await run_check(kind, explanation, again, inputs, cache=cache)
+        repeated = await run_check(kind, explanation, again, inputs, run=RunContext(cache=cache))
         assert again.calls == 0 and repeated.result == result.result
 
 
@@ -159,10 +160,10 @@ async def test_consistency_asks_a_masked_prompt_once_across_runs(tmp_path, expla
     is asked once; without one each run asks its own. The plan says so before any call."""
     inputs = CheckInputs(repeats=3)
     with ResponseCache(tmp_path / "cache") as store:
-        cache = store if with_cache else None
-        plan = plan_check("consistency", explanation, inputs, IDENTITY, cache)
+        run = RunContext(cache=store if with_cache else None)
+        plan = plan_check("consistency", explanation, inputs, IDENTITY, run)
         backend = FakeBackend()
-        result = await run_check("consistency", explanation, backend, inputs, cache=cache)
+        result = await run_check("consistency", explanation, backend, inputs, run=run)
         assert backend.calls == plan.calls
         per_run = sum(len({p.prompt for p in e.perturbations}) for e in [
             await explain(PROMPT, FakeBackend(), CONFIG.reseeded(r)) for r in range(3)])

@@ -14,6 +14,7 @@ from gsmile_core.config import ExplainConfig
 from gsmile_core.drill_down import drilled, explain_drill_down
 from gsmile_core.errors import ConfigError
 from gsmile_core.method.segment import apply_mask
+from gsmile_core.calls.context import RunContext
 
 
 
@@ -22,7 +23,7 @@ def test_the_causal_sentences_then_the_causal_words_rank_first(tmp_path):
     backend = FakeBackend()
     config = ExplainConfig(perturbations=256, bootstrap=0, ci_resamples=0)
     with ResponseCache(tmp_path) as cache:
-        coarse = asyncio.run(explain_drill_down(document, backend, config, 2, cache=cache))
+        coarse = asyncio.run(explain_drill_down(document, backend, config, 2, run=RunContext(cache=cache)))
     assert sorted(f.index for f, _ in coarse.ranked()[:2]) == causal
     units, fine = drilled(coarse)
     assert units == causal and fine.features[0].level == "word"

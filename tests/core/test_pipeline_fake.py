@@ -13,6 +13,7 @@ from gsmile_core.events import Finished, GenerationReceived, StageStarted
 from gsmile_core.pipeline import explain_sync
 from gsmile_core.method.segment import apply_mask
 from gsmile_core.types import Explanation
+from gsmile_core.calls.context import RunContext
 
 PROMPT = "Could you please tell me what the doctor said about the ocean today"
 
@@ -71,7 +72,7 @@ def test_json_shape_round_trips(explanation):
 
 def test_events_are_emitted():
     events = []
-    explain_sync("meaning of life", create_backend("fake"), ExplainConfig(), on_event=events.append)
+    explain_sync("meaning of life", create_backend("fake"), ExplainConfig(), run=RunContext(on_event=events.append))
     assert isinstance(events[0], StageStarted) and events[0].stage == "generate"
     assert sum(isinstance(e, GenerationReceived) for e in events) == 7
     assert isinstance(events[-1], Finished)

@@ -21,6 +21,7 @@ from gsmile_core.errors import BackendError
 from gsmile_core.events import Notice
 from gsmile_core.pipeline import explain
 from gsmile_core.types import GenerationParams
+from gsmile_core.calls.context import RunContext
 
 CANARY = "sk-canary-7f3a9c1e5b2d4f60a8e1c3b5d7f9a2c4"
 
@@ -154,7 +155,8 @@ async def test_audit_trail_and_cache_let_a_reviewer_rederive_and_never_hold_the_
     events = []
     try:
         explanation = await explain(
-            "What is the meaning of life?", backend, config, events.append, cache=cache, audit=audit
+            "What is the meaning of life?", backend, config,
+            run=RunContext(cache=cache, audit=audit, on_event=events.append),
         )
     finally:
         audit.close()

@@ -15,6 +15,7 @@ from gsmile_core.cli import main
 from gsmile_core.config import ExplainConfig
 from gsmile_core.events import StageStarted, StepDone
 from gsmile_core.evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
+from gsmile_core.calls.context import RunContext
 
 SMALL = {"prompts": 2, "repeats": 3, "counts": (8, 16)}
 PAPER_NAMES = {"perturbations", "distances", "runtime", "accuracy", "stability", "consistency", "fairness", "opro"}
@@ -24,7 +25,7 @@ def run(name, options=None, config=None, cache=None):
     events = []
     backend = FakeBackend()
     ctx = ExperimentContext(backend, config or ExplainConfig(perturbations=16, bootstrap=0),
-                            {**SMALL, **(options or {})}, events.append, cache=cache)
+                            {**SMALL, **(options or {})}, run=RunContext(cache=cache, on_event=events.append))
     result = asyncio.run(run_experiment(name, ctx))
     return result, events, backend
 

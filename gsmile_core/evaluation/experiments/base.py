@@ -25,16 +25,15 @@ from typing import Any
 from ... import __version__
 from ...atomic import write_text_atomic
 from ...backends.base import Backend
-from ...calls.audit import AuditLog
-from ...calls.cache import ResponseCache
 from ...config import ExplainConfig
 from ...errors import ConfigError
-from ...events import EventHandler, Notice, StageStarted, StepDone, ignore
+from ...events import EventHandler, Notice, StageStarted, StepDone
 from ...calls.memo import MemoBackend
 from ..metrics.tables import Column, csv_table, markdown_table
 from ...pipeline import explain
 from ..probe import OutputProbe
 from ...registry import Registry
+from ...calls.context import RunContext
 from ...types import Explanation, json_safe
 
 RESULT_FORMAT = "gsmile.experiment"
@@ -95,25 +94,23 @@ class ExperimentContext:
         backend: Backend,
         config: ExplainConfig,
         options: dict[str, Any] | None = None,
-        on_event: EventHandler = ignore,
         *,
-        cache: ResponseCache | None = None,
-        refresh: bool = False,
-        audit: AuditLog | None = None,
+        run: RunContext = RunContext(),
     ) -> None:
-        self.cache = cache
-        self.refresh = refresh
-        self.audit = audit
+        self.run = run  # its events are the experiment's progress; its explanations report none
         self.backend = backend if isinstance(backend, MemoBackend) else MemoBackend(backend)
         self.config = config
         self.options = dict(options or {})
-        self.on_event = on_event
         self.started = time.perf_counter()
         self._total = 0
         self._done = 0
         self.explanations = 0
         self.cache_hits = 0
         self._probes: list[OutputProbe] = []
+
+    @property
+    def on_event(self) -> EventHandler:
+        return self.run.on_event
 
     def option(self, name: str, default: Any) -> Any:
         value = self.options.get(name)
@@ -136,9 +133,8 @@ class ExperimentContext:
         """One gSMILE explanation on the run's backend (answers shared across the run)."""
         config = self.config.with_changes(**changes) if changes else self.config
         self.explanations += 1
-        explanation = await explain(prompt, self.backend, config, cache=self.cache, refresh=self.refresh,
-                                    audit=self.audit)
-        if self.cache is not None:
+        explanation = await explain(prompt, self.backend, config, run=self.run.quiet())
+        if self.run.cache is not None:
             self.cache_hits += explanation.cache_hits
         return explanation
 
@@ -150,9 +146,7 @@ class ExperimentContext:
             self.backend,
             config or ExplainConfig.from_dict(explanation.config),
             explanation.original_output,
-            cache=self.cache,
-            refresh=self.refresh,
-            audit=self.audit,
+            run=self.run.quiet(),
         )
         self._probes.append(probe)
         return probe
@@ -170,8 +164,8 @@ class ExperimentContext:
             "model_calls": self.backend.model_calls,
             "answers_reused": self.backend.memo_hits,
             "response_cache_hits": self.cache_hits + sum(p.engine.cache_hits for p in self._probes),
-            "response_cache": None if self.cache is None else str(getattr(self.cache, "directory", "on")),
-            "refresh": self.refresh,
+            "response_cache": None if self.run.cache is None else str(getattr(self.run.cache, "directory", "on")),
+            "refresh": self.run.refresh,
             "explanations": self.explanations,
             "seconds": round(time.perf_counter() - self.started, 3),
             "python": sys.version.split()[0],
