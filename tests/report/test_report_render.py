@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from report_fixtures import CONTROL_CHARS, HTML_ATTACK, MARKUP
+from report_fixtures import CONTROL_CHARS, HTML_ATTACK, MARKUP, read_back
 
 from gsmile_core import report
 from gsmile_core.report import CSP, PALETTES, Palette, get_palette, render
@@ -216,7 +216,9 @@ def test_session_report_has_comparison_and_every_run(session):
 def test_json_outputs_reload(session, plain, tmp_path):
     path = tmp_path / "s.json"
     path.write_text(render(session, "json"), encoding="utf-8")
-    assert load_session(path) == session
+    loaded = load_session(path)
+    assert loaded.to_dict() == read_back(session.to_dict())  # escapes never survive a read
+    assert load_session(path) == loaded
     subset = tmp_path / "sub.json"
     subset.write_text(render(session, "json", run_ids=["r1", "r5"]), encoding="utf-8")
     loaded = load_session(subset)
