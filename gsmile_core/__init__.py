@@ -21,6 +21,8 @@ _EXPORTS = {
     "explain": "gsmile_core.api",
     "aexplain": "gsmile_core.api",
     "make_config": "gsmile_core.api",
+    "explain_tabular": "gsmile_core.api",
+    "explain_counterfactual": "gsmile_core.api",
     "ExplainConfig": "gsmile_core.config",
     "preset_config": "gsmile_core.config",
     "Explanation": "gsmile_core.types",
@@ -39,6 +41,7 @@ _EXPORTS = {
     "GsmileError": "gsmile_core.errors",
     "ConfigError": "gsmile_core.errors",
     "BackendError": "gsmile_core.errors",
+    "ModelError": "gsmile_core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -87,7 +87,7 @@ def _open_cache(cache: CacheLike) -> tuple[ResponseCache | None, bool]:
 
 async def aexplain(
     prompt: str,
-    model: ModelLike,
+    model: ModelLike | None = None,
     *,
     config: ExplainConfig | None = None,
     backend_options: Mapping[str, Any] | None = None,
@@ -98,9 +98,17 @@ async def aexplain(
     on_event: EventHandler | None = None,
     run: RunContext | None = None,
     drill_down: int = 0,
+    classifier: Any = None,
     **options: Any,
 ) -> Explanation:
     """Explain which words of `prompt` drive `model`'s answer (the coroutine; see the module doc).
+
+    classifier: explain a text classifier instead of a generative model (`model` is then left
+    out): "vader", "module:function", a callable returning class probabilities or scores for a
+    text, or a scikit-learn pipeline with `predict_proba` (`gsmile_core.scoring.classifier`).
+    Its options: explained_class (explain one class's probability change; default: the distance
+    between the output distributions), target_distance (that distance: tv, wasserstein-1d, ks,
+    kuiper, cvm, ad), classes (names for a callable's outputs).
 
     drill_down: after a long prompt's sentences (or paragraphs), explain the words of the top
     `drill_down` of them (`gsmile_core.drill_down`; the word level is in `extras["drill_down"]`).
@@ -114,6 +122,17 @@ async def aexplain(
     from .drill_down import explain_drill_down
     from .pipeline import explain as run_pipeline
 
+    if classifier is not None:
+        if model is not None:
+            raise ConfigError("give a model or a classifier, not both")
+        model_options = {k: options.pop(k) for k in CLASSIFIER_OPTIONS if k in options}
+        _refuse_unknown(options, also=(*API_KEYWORDS, *CLASSIFIER_OPTIONS))
+        settings = make_config(config, **options)
+        return await asyncio.to_thread(
+            _explain_classifier, prompt, classifier, settings, model_name, on_event or ignore, model_options
+        )
+    if model is None:
+        raise ConfigError("give the model to explain (a backend name, a backend or a function) or a classifier=")
     _refuse_unknown(options, also=API_KEYWORDS)  # a typo of `cache` is not an ExplainConfig field either
     settings = make_config(config, **options)
     if run is not None:
@@ -144,7 +163,7 @@ API_KEYWORDS = tuple(name for name, parameter in inspect.signature(aexplain).par
                      if parameter.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
-def explain(prompt: str, model: ModelLike, **arguments: Any) -> Explanation:
+def explain(prompt: str, model: ModelLike | None = None, **arguments: Any) -> Explanation:
     """Explain which words of `prompt` drive `model`'s answer; the arguments are `aexplain`'s.
 
     Without a running event loop the explanation runs on this thread; inside one (a notebook
@@ -156,3 +175,64 @@ def explain(prompt: str, model: ModelLike, **arguments: Any) -> Explanation:
         return asyncio.run(aexplain(prompt, model, **arguments))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsmile-explain") as worker:
         return worker.submit(lambda: asyncio.run(aexplain(prompt, model, **arguments))).result()
+
+
+CLASSIFIER_OPTIONS = ("explained_class", "target_distance", "classes")
+TABULAR_OPTIONS = ("explained_class", "target_distance", "row_distance", "drop", "classes", "instance")
+
+
+def _explain_classifier(prompt, classifier, settings, model_name, on_event, model_options) -> Explanation:
+    from .scoring.classifier import explain_text_classifier
+
+    return explain_text_classifier(prompt, classifier, settings, model_name=model_name, on_event=on_event, **model_options)
+
+
+def explain_tabular(
+    model: Any,
+    data: Any,
+    row: int | None = None,
+    *,
+    config: ExplainConfig | None = None,
+    model_name: str | None = None,
+    on_event: EventHandler | None = None,
+    **options: Any,
+) -> Explanation:
+    """Explain which features of row `row` (0-based) of `data` drive `model`'s prediction.
+
+    model: a fitted scikit-learn estimator or pipeline, or a callable from a 2-D array of rows to
+    predictions (`gsmile_core.scoring.tabular`). data: a CSV or Parquet path, a data frame or a
+    mapping {column: values}; its rows are the background the dropped features are drawn from.
+    Model options: explained_class, target_distance (as for a classifier), row_distance (the
+    input side's ECDF distance: wasserstein-1d, cvm, ad, ks, kuiper), drop (columns the model
+    does not take), classes, instance (explain these values instead of the row's). The other
+    options are `ExplainConfig` fields. Each feature's text starts with its column name.
+    """
+    from .scoring.tabular import explain_row
+
+    model_options = {k: options.pop(k) for k in TABULAR_OPTIONS if k in options}
+    settings = make_config(config, **options)
+    return explain_row(model, data, row, settings, model_name=model_name, on_event=on_event or ignore, **model_options)
+
+
+def explain_counterfactual(
+    model: Any,
+    data: Any,
+    row: int,
+    protected: str,
+    value: Any = None,
+    *,
+    config: ExplainConfig | None = None,
+    model_name: str | None = None,
+    top_k: int = 5,
+    on_event: EventHandler | None = None,
+    **options: Any,
+):
+    """Row `row` and the same row with column `protected` set to `value` (the other category of a
+    two-valued column by default), both explained with the same masks and background draws, and
+    their side-by-side comparison (`gsmile_core.scoring.counterfactual.Counterfactual`)."""
+    from .scoring.counterfactual import explain_counterfactual as run
+
+    model_options = {k: options.pop(k) for k in TABULAR_OPTIONS if k in options and k != "instance"}
+    settings = make_config(config, **options)
+    return run(model, data, row, protected, value, settings, top_k=top_k, model_name=model_name,
+               on_event=on_event or ignore, **model_options)

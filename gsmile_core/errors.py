@@ -57,3 +57,8 @@ class ResourceError(GsmileError):
 
 class Cancelled(GsmileError):
     """The run was cancelled by the user; finished work is kept."""
+
+
+class ModelError(ConfigError):
+    """A model the user handed in (a classifier, a tabular model or its file) cannot be used: it
+    raised, returned NaN or the wrong shape, or its file is refused. Bad input: exit code 2."""

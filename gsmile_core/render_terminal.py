@@ -201,6 +201,11 @@ def run_summary(explanation: Explanation) -> Text:
 
 
 def full_report(explanation: Explanation) -> Group:
+    if explanation.extras.get("model"):  # a text classifier or a tabular model
+        from .model_views import model_report
+
+        return model_report(explanation, Group(heatmap(explanation)),
+                            [fidelity_table(explanation), run_summary(explanation)])
     answer = Text("Original answer\n", style="bold")
     answer.append(explanation.original_output, style="")
     heading = Text("Prompt heatmap", style="bold")

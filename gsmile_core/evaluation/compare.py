@@ -105,12 +105,22 @@ def jaccard_index(a: set[str], b: set[str]) -> float:
     return 1.0 if not union else len(a & b) / len(union)
 
 
+def feature_keys(explanation: Explanation) -> list[str]:
+    """What aligns a feature across runs: its normalised word, or for a table row its column
+    (`sex=Male` and `sex=Female` are the same feature of two rows)."""
+    columns = (explanation.extras.get("model") or {}).get("columns")
+    if columns is not None and len(columns) == len(explanation.features):
+        return [str(c) for c in columns]
+    return [normalise_word(f.text) for f in explanation.features]
+
+
 def top_words(explanation: Explanation, k: int) -> tuple[str, ...]:
     """The k highest-scoring words, normalised, duplicates merged (a repeated word counts once,
     at its best rank)."""
     seen: list[str] = []
+    keys = feature_keys(explanation)
     for feature, _score in explanation.ranked():
-        word = normalise_word(feature.text)
+        word = keys[feature.index]
         if word not in seen:
             seen.append(word)
         if len(seen) == k:
@@ -170,7 +180,7 @@ def compare(
     if len(labels) != len(explanations):
         raise ValueError("give one label per explanation")
     n = len(explanations)
-    words = [[normalise_word(f.text) for f in e.features] for e in explanations]
+    words = [feature_keys(e) for e in explanations]
     base = words[0]
     alignments = [_alignment(base, words[i]) for i in range(1, n)]
     merged: list[list[int | None]] = []
@@ -193,7 +203,7 @@ def compare(
         )
         rows.append(
             AlignedWord(
-                word=normalise_word(feature.text),
+                word=words[present][positions[present]],  # type: ignore[index]
                 texts=tuple(
                     None if p is None else explanations[i].features[p].text for i, p in enumerate(positions)
                 ),
