@@ -18,7 +18,7 @@ from .report_format import number, p_value
 from .scoring.summary import ModelSummary, model_summary
 from .types import Explanation
 
-BAR_WIDTH = 24
+BAR_WIDTH = 16
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
 
 

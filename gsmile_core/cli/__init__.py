@@ -23,6 +23,7 @@ from ..sanitize import strip_unsafe
 # one line --help shows. Only the command being run is imported: `gsmile --help` loads none.
 COMMANDS = {
     "explain": "explain which words of a prompt drive the answer",
+    "tabular": "explain which features of a table row drive a tabular model (scikit-learn)",
     "keys": "store, delete or list API keys (system keyring)",
     "report": "write HTML / Markdown / JSON / SVG reports of a saved session or explanation",
     "metric": "compute one ATT metric (accuracy, fidelity, stability, consistency, faithfulness)",

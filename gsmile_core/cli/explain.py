@@ -167,6 +167,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("prompt", nargs="?", default=None, help="the prompt to explain, or - to read it from stdin")
     parser.add_argument("--prompt-file", metavar="PATH", default=None, help="read the prompt from a UTF-8 text file (for long prompts)")
     add_explain_options(parser)
+    from .classify import add_classifier_options
+
+    add_classifier_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--json", metavar="FILE", default=None, help="write the explanation as JSON (- for stdout)")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -185,6 +188,10 @@ def run(args: argparse.Namespace) -> int:
     from ..method.segment import prepare_prompt
     from ..render_terminal import full_report
 
+    if getattr(args, "classifier", None):
+        from .classify import run_classifier
+
+        return run_classifier(args, read_prompt(args.prompt, getattr(args, "prompt_file", None)))
     config = config_from_args(args)
     prompt = read_prompt(args.prompt, getattr(args, "prompt_file", None))
     _, features = prepare_prompt(prompt, **unit_options(config))  # before loading any model
