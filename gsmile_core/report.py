@@ -24,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .evaluation.compare import Comparison, compare
+from .model_report import model_section_html, model_section_markdown
 from .report_checks import checks_html, checks_markdown
 from .report_format import clean, esc, html_table, markdown_table, md, md_block, number, p_value
 from .sanitize import one_line
@@ -328,6 +329,7 @@ def explanation_section_html(
     parts = [
         f'<{h} id="{esc(anchor)}-prompt">Prompt</{h}><div class="text">{esc(explanation.prompt)}</div>',
         f"<{h}>Original answer</{h}><div class=\"text\">{esc(explanation.original_output)}</div>",
+        model_section_html(explanation, get_palette(palette).positive, get_palette(palette).negative, heading_level + 1),
         f"<{h}>Heatmap</{h}>",
         heatmap_html(explanation, palette, scale),
         legend_html(explanation, palette, scale),
@@ -480,6 +482,7 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
     out = [
         f"{h} Prompt\n\n{md_block(explanation.prompt)}",
         f"{h} Original answer\n\n{md_block(explanation.original_output)}",
+        *([section] if (section := model_section_markdown(explanation, level + 1)) else []),
         f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n_{md(LEGEND)}_ "
         f"n.s. = not significant. Rule: {md(support_rule(explanation))}.",
     ]
