@@ -32,9 +32,8 @@ def add_classifier_options(parser: argparse.ArgumentParser) -> None:
                    help="distance between the original and perturbed output distributions (default: tv)")
 
 
-def run_classifier(args: argparse.Namespace, text: str) -> int:
+def run_classifier(args: argparse.Namespace, text: str, config) -> int:
     from ..scoring.classifier import explain_text_classifier
-    from .explain import config_from_args
     from .model_output import check_targets, emit
     from .progress import ProgressPrinter
     from rich.console import Console
@@ -42,7 +41,6 @@ def run_classifier(args: argparse.Namespace, text: str) -> int:
     for name, flag in GENERATIVE_ONLY:
         if getattr(args, name, None):
             raise ConfigError(f"{flag} applies to a generative model, not to --classifier")
-    config = config_from_args(args)
     check_targets(args)
     with ProgressPrinter(Console(stderr=True), enabled=not args.quiet) as progress:
         explanation = explain_text_classifier(

@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "classifier", None):
         from .classify import run_classifier
 
-        return run_classifier(args, read_prompt(args.prompt, getattr(args, "prompt_file", None)))
+        return run_classifier(args, read_prompt(args.prompt, getattr(args, "prompt_file", None)), config_from_args(args))
     config = config_from_args(args)
     prompt = read_prompt(args.prompt, getattr(args, "prompt_file", None))
     _, features = prepare_prompt(prompt, **unit_options(config))  # before loading any model
