@@ -38,6 +38,7 @@ class GsmileApp(App):
         Binding("f8,ctrl+o", "sessions", "Sessions", priority=True),
         Binding("f9", "credentials", "Keys", priority=True),
         Binding("f10", "export", "Export", priority=True),
+        Binding("f11", "models", "Models", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -99,6 +100,7 @@ class GsmileApp(App):
         from .screens.compare import CompareScreen
         from .screens.credentials import CredentialsScreen
         from .screens.main import MainScreen
+        from .screens.models import ModelsScreen
         from .screens.sessions import SessionsScreen
         from .widgets.heatmap import TokenHeatmap
         from .widgets.checks import ChecksView
@@ -112,6 +114,7 @@ class GsmileApp(App):
             ("checks", ChecksView),
             ("compare", CompareScreen),
             ("sessions", SessionsScreen),
+            ("models", ModelsScreen),
             ("keys", CredentialsScreen),
         ]
 
@@ -123,6 +126,7 @@ class GsmileApp(App):
         yield SystemCommand("Sessions", "list and reopen saved sessions (F8)", self.action_sessions)
         yield SystemCommand("API keys", "where each provider's key comes from; set or delete (F9)", self.action_credentials)
         yield SystemCommand("Export", "session or run as HTML, Markdown, JSON or SVG (F10)", self.action_export)
+        yield SystemCommand("Models", "explain a text classifier (VADER, module:function) or a table row; fairness counterfactual (F11)", self.action_models)
         yield SystemCommand("Save session", "write the session file now (ctrl+s)", self.action_save)
         yield SystemCommand("Next gSMILE theme", "dark, light, colour-blind-safe blue-orange (ctrl+t)", self.action_next_theme)
         yield SystemCommand("Key bindings", "every key of the app (F1)", self.action_help)
@@ -167,6 +171,11 @@ class GsmileApp(App):
         from .screens.credentials import CredentialsScreen
 
         self._switch_to(CredentialsScreen, CredentialsScreen)
+
+    def action_models(self) -> None:
+        from .screens.models import ModelsScreen
+
+        self._switch_to(ModelsScreen, ModelsScreen)
 
     def action_export(self) -> None:
         from .screens.export import ExportScreen
