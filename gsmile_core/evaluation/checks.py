@@ -80,6 +80,12 @@ class CallPlan:
 
 def config_of(explanation: Explanation) -> ExplainConfig:
     """The settings the explanation was made with (a check repeats them)."""
+    model = explanation.extras.get("model")
+    if isinstance(model, dict):
+        raise ConfigError(
+            f"trust checks re-ask a generative model; this run explains a {model.get('kind', 'model')} "
+            "(its per-feature permutation tests and intervals are in the run)"
+        )
     try:
         return ExplainConfig.from_dict(dict(explanation.config))
     except TypeError as error:

@@ -149,6 +149,8 @@ class ModelsScreen(Screen):
             self.app.record_run(explanation)
         else:
             self.app.record_compare([counterfactual.original, counterfactual.swapped], list(counterfactual.labels))
+        runs = self.app.session.runs
+        self.app.main_screen.show_run(next(i for i, run in enumerate(runs) if run.explanation is explanation))
         self.query_one("#model-status", Label).update(
             f"done: {explanation.model_calls} model calls · kept in the session"
             + (" with its counterfactual (a comparison)" if counterfactual is not None else ""))

@@ -12,6 +12,8 @@ import numpy as np
 from textual.widgets import Input, Label
 
 from gsmile_tui.screens.models import ModelsScreen
+from gsmile_tui.widgets.heatmap import TokenHeatmap
+from gsmile_tui.widgets.tables import PerturbationTable
 from tui_helpers import wait_until
 
 
@@ -55,6 +57,16 @@ async def test_text_classifier_from_the_tui(make_app):
         assert app.screen.shown is explanation
         text = screen_text(app)
         assert "text classifier vader" in text and "great" in text and "p (permutation)" in text
+        await pilot.press("escape")  # back to main: F4-F6 show the classifier run like any other
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.main_screen.query_one(TokenHeatmap).explanation is explanation
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.main_screen.query_one(PerturbationTable).row_count == len(explanation.perturbations)
+        await pilot.press("f12")
+        await pilot.pause()
+        assert "trust checks re-ask a generative model" in screen_text(app)
 
 
 async def test_table_row_with_counterfactual_from_the_tui(make_app, tmp_path):
