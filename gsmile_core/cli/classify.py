@@ -35,14 +35,14 @@ def add_classifier_options(parser: argparse.ArgumentParser) -> None:
 def run_classifier(args: argparse.Namespace, text: str, config) -> int:
     from ..scoring.classifier import explain_text_classifier
     from .model_output import check_targets, emit
+    from .console import stderr_console
     from .progress import ProgressPrinter
-    from rich.console import Console
 
     for name, flag in GENERATIVE_ONLY:
         if getattr(args, name, None):
             raise ConfigError(f"{flag} applies to a generative model, not to --classifier")
     check_targets(args)
-    with ProgressPrinter(Console(stderr=True), enabled=not args.quiet) as progress:
+    with ProgressPrinter(stderr_console(), enabled=not args.quiet) as progress:
         explanation = explain_text_classifier(
             text, args.classifier, config, explained_class=args.explained_class,
             target_distance=args.target_distance, on_event=progress.handle,

@@ -7,11 +7,10 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
-
 from ..atomic import write_text_atomic
 from ..errors import ConfigError
 from ..types import Explanation
+from .console import stdout_console
 from .session_option import append_run, check_session_target
 
 
@@ -36,4 +35,4 @@ def emit(args: argparse.Namespace, explanation: Explanation) -> None:
         return
     if args.json:
         write_text_atomic(Path(args.json), payload + "\n", ConfigError)
-    Console().print(full_report(explanation))
+    stdout_console().print(full_report(explanation))

@@ -57,12 +57,11 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from rich.console import Console
-
     from ..atomic import write_text_atomic
     from ..config import ExplainConfig
     from ..errors import ConfigError
     from ..scoring.tabular import load_model_file
+    from .console import stderr_console, stdout_console
     from .model_output import check_targets, emit
     from .progress import ProgressPrinter
 
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.swap is not None and args.protected is None:
         raise ConfigError("--swap needs --protected COLUMN")
     check_targets(args)
-    err = Console(stderr=True)
+    err = stderr_console()
     model = load_model_file(args.model, notice=lambda message: err.print(f"gsmile: {message}", style="yellow", highlight=False, markup=False))
     options = dict(explained_class=args.explained_class, target_distance=args.target_distance,
                    row_distance=args.row_distance, drop=tuple(args.drop))
@@ -105,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from ..model_views import counterfactual_view
     from ..render_terminal import full_report
 
-    console = Console()
+    console = stdout_console()
     for label, explanation in zip(found.labels, (found.original, found.swapped)):
         console.rule(label)
         console.print(full_report(explanation))

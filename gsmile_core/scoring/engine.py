@@ -27,7 +27,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -42,7 +42,7 @@ from ..method.interactions import pairwise_interactions
 from ..method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 from ..types import Explanation, Feature, PerturbationResult, Provenance, Timing
 from .feature_tests import feature_permutation_tests
-from .outputs import Target, output_text, target_values, tested_outputs
+from .outputs import Target, class_names, output_text, target_values, tested_outputs
 
 MODEL_KEY = "model"
 TEXT_CLASSIFIER = "text-classifier"
@@ -138,6 +138,8 @@ def explain_run(
     import time
 
     warnings = list(warnings)
+    run = replace(run, classes=class_names(run.classes))
+    target = replace(target, class_name=None if target.class_name is None else class_names([target.class_name])[0])
     deltas = target_values(run.outputs, run.output_kind, target, config.p)
     if not np.all(np.isfinite(deltas)):
         raise ModelError("the model's outputs give a non-finite target (infinite scores?)")

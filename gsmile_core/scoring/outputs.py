@@ -182,6 +182,13 @@ def tested_outputs(values: np.ndarray, kind: str, target: Target) -> np.ndarray:
     return as_distributions(values, kind)
 
 
+def class_names(names: Sequence[object]) -> tuple[str, ...]:
+    """A model's class names as text safe to show (they come from the user's model)."""
+    from ..sanitize import one_line
+
+    return tuple(one_line(str(name), 60) for name in names)
+
+
 def output_text(classes: Sequence[str], row: Sequence[float]) -> str:
     """One output as a line: `neg 0.000 · neu 0.484 · pos 0.516`, or the value alone."""
     if len(row) == 1:

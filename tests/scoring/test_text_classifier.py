@@ -140,3 +140,13 @@ def test_cli_terminal_report(capsys):
     assert "text classifier vader · explained: change of 'pos'" in out
     assert "original output: probabilities: neg 0.317 · neu 0.518 · pos 0.165" in out
     assert "p (permutation)" in out and "great" in out
+
+
+def test_class_names_from_the_model_are_made_safe(capsys):
+    def hostile(text):
+        return {"\x1b]0;pwned\x07good\x1b[31m": 0.9 if "nice" in text else 0.2, "bad": 0.1 if "nice" in text else 0.8}
+
+    e = explain("a nice day", classifier=hostile, **FAST)
+    stored = json.dumps(e.to_dict())
+    assert "\\u001b" not in stored and "\\u0007" not in stored
+    assert e.extras["model"]["classes"][1] == "bad"
