@@ -4,7 +4,9 @@ The features are the row's columns. A keep-mask over them is drawn exactly as ov
 words (`method.perturb`: the original first, unique masks, enumerated when the support fits);
 a dropped feature is replaced by its value in a background row drawn at random (seeded) from
 DATA, one background row per perturbation, so the dropped features keep their joint distribution
-(the interventional masking of KernelSHAP; the explained row itself is never drawn). The model
+(the interventional masking of KernelSHAP; the explained row itself is never drawn; when the masks
+are enumerated and budget is left, each mask gets several draws and the mean of their outputs, so
+the calls stay within the budget). The model
 predicts every unique perturbed row; the target is the distance between the output distributions
 or one class's (or the predicted value's) change (`outputs`); the input distance of each
 perturbed row to the instance is one of SMILE's ECDF distances per column against the
@@ -228,10 +230,15 @@ def explain_row(
     mask_settings = mask_options(config)
     masks, enumerated = make_masks(len(features), mask_settings["perturbations"], sampler=mask_settings["sampler"],
                                    seed=mask_settings["seed"], max_removed=mask_settings["max_removed"])
-    draws = background_draws(table.n_rows, len(masks), row, config.seed)
-    rows = perturbed_rows(values, table, masks, draws)
+    # Enumerated masks leave budget over: each mask then gets several background draws, its output
+    # the mean of theirs (the original needs none: its copies are one row, asked once).
+    repeats = max(1, config.perturbations // len(masks)) if enumerated else 1
+    draws = background_draws(table.n_rows, len(masks) * repeats, row, config.seed).reshape(len(masks), repeats)
+    rows = [perturbed_rows(values, table, masks, draws[:, k]) for k in range(repeats)]
     t0 = time.perf_counter()
-    outputs, calls = evaluate(adapter.predict, rows, lambda r: r, max_calls=config.max_calls, on_event=on_event)
+    flat = [r for block in rows for r in block]
+    evaluated, calls = evaluate(adapter.predict, flat, lambda r: r, max_calls=config.max_calls, on_event=on_event)
+    outputs = evaluated.reshape(repeats, len(masks), -1).mean(axis=0)
     model_seconds = time.perf_counter() - t0
     output_classes = adapter.classes
     if len(output_classes) != outputs.shape[1]:
@@ -239,8 +246,10 @@ def explain_row(
     kind = output_kind(outputs)
     target = choose_target(output_classes, kind, explained_class, target_distance)
     t0 = time.perf_counter()
-    deltas_in = np.asarray(row_metric(table, values, rows), dtype=float)
-    inputs = tuple(row_text(table.columns, r)[0] for r in rows)
+    deltas_in = np.mean([np.asarray(row_metric(table, values, block), dtype=float) for block in rows], axis=0)
+    note = f" (and {repeats - 1} more background draws)" if repeats > 1 else ""
+    inputs = tuple(row_text(table.columns, r)[0] + (note if any(m == 0 for m in mask) else "")
+                   for r, mask in zip(rows[0], masks))
     run = PerturbedRun(
         prompt=prompt, features=features, masks=masks, enumerated=enumerated, inputs=inputs, outputs=outputs,
         classes=output_classes, output_kind=kind, input_distances=deltas_in, model_calls=calls,
@@ -253,7 +262,8 @@ def explain_row(
             "counterfactual": instance is not None,
             "data": table.source,
             "background_rows": table.n_rows,
-            "background_draws": [int(d) for d in draws],
+            "background_draws": [[int(d) for d in per_mask] for per_mask in draws],
+            "draws_per_mask": repeats,
             "row_distance": distance_name,
         },
     )

@@ -210,3 +210,21 @@ def test_bad_data_is_one_clear_line(tmp_path):
         explain_tabular(lambda r: r[:, 0], holes, row=0)
     with pytest.raises(ConfigError, match="the model expects 3 features"):
         explain_tabular(LinearRegression().fit(np.zeros((4, 3)), np.arange(4)), {"a": [1.0, 2.0], "b": [3.0, 4.0]}, row=0)
+
+
+def test_enumerated_masks_spend_the_budget_on_more_background_draws():
+    rng = np.random.default_rng(5)
+    data = {"a": rng.normal(size=200), "b": rng.normal(size=200), "c": rng.normal(size=200)}
+    background = np.column_stack(list(data.values()))
+
+    def model(rows):
+        return 1 / (1 + np.exp(-3 * np.asarray(rows, dtype=float)[:, 0]))
+
+    e = explain_tabular(model, data, row=0, perturbations=64, bootstrap=0, ci_resamples=0)
+    stored = e.extras["model"]
+    assert e.extras["enumerated"] and len(e.perturbations) == 7
+    assert stored["draws_per_mask"] == 9 and e.model_calls <= 64
+    for perturbation, draws, output in zip(e.perturbations, stored["background_draws"], stored["outputs"]):
+        assert 0 not in draws  # the explained row is never drawn
+        rows = np.where(np.asarray(perturbation.mask, bool), background[0], background[draws])
+        assert output[0] == pytest.approx(model(rows).mean())  # each mask: the mean over its draws

@@ -122,3 +122,35 @@ async def test_hostile_column_names_are_plain_text(make_app, tmp_path):
         await pilot.pause()
         assert app.is_running
         assert "[@click=app.quit]income[/]" in screen_text(app)
+
+
+def test_snapshot_of_a_table_row_as_a_bar_chart(snap_compare, tmp_path):
+    """The bar chart of a reopened tabular run, at 100×30 (frozen timings; seeded method)."""
+    from gsmile_core import explain_tabular
+    from gsmile_core.session import Session
+    from gsmile_tui.app import GsmileApp
+    from tui_helpers import FAST, FIXED_TIME, CountingFactory, frozen
+
+    rng = np.random.default_rng(0)
+    data = {"income": rng.normal(50, 15, 60).round(1), "age": rng.integers(20, 70, 60).astype(float),
+            "sex": ["F", "M"] * 30, "city": ["north", "south", "east"] * 20}
+
+    def grant(rows):
+        p = 1 / (1 + np.exp(-((rows[:, 0].astype(float) - 50) / 10 + 1.5 * (rows[:, 2] == "M") - 0.02 * rows[:, 1].astype(float))))
+        return np.column_stack([1 - p, p])
+
+    explanation = frozen(explain_tabular(grant, data, row=4, classes=["deny", "grant"], explained_class="grant",
+                                         perturbations=150, bootstrap=99, ci_resamples=20, model_name="grant"))
+    session = Session.new("audit", now=FIXED_TIME, session_id="s1").with_run(explanation, now=FIXED_TIME)
+    app = GsmileApp(prompt="", backend="fake", config=FAST, sessions_dir=tmp_path / "sessions", session=session,
+                    backend_factory=CountingFactory())
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f11")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ModelsScreen), "the models screen")
+        for widget in pilot.app.screen.query("Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
