@@ -10,6 +10,7 @@ side with their deltas. All text is plain `Text` (never markup).
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -18,7 +19,7 @@ from .report_format import number, p_value
 from .scoring.summary import ModelSummary, model_summary
 from .types import Explanation
 
-BAR_WIDTH = 16
+BAR_WIDTH = 10
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
 
 
@@ -33,15 +34,16 @@ def bar(score: float, scale: float, width: int = BAR_WIDTH) -> Text:
 def feature_chart(summary: ModelSummary, limit: int | None = None) -> Table:
     """The features as a ranked bar chart with values, scores, intervals and p-values."""
     tabular = summary.tabular
-    table = Table(title="Features by importance" if tabular else "Words by importance (permutation tests)", title_justify="left")
-    for name, justify in (("#", "right"), ("column" if tabular else "word", "left")):
-        table.add_column(name, justify=justify)
+    table = Table(title="Features by importance" if tabular else "Words by importance (permutation tests)",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("column" if tabular else "word", min_width=10)
     if tabular:
-        table.add_column("value", justify="right")
-    table.add_column("score", justify="right")
+        table.add_column("value", justify="right", max_width=10)
+    table.add_column("score", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
-    table.add_column("p (permutation)", justify="right")
+    table.add_column("p", justify="right", no_wrap=True)
     scale = max((abs(r.score) for r in summary.rows), default=0.0)
     for rank, row in enumerate(summary.rows[:limit], start=1):
         cells = [str(rank), Text(row.name)]
@@ -62,9 +64,9 @@ def tests_note(summary: ModelSummary) -> Text:
     tests = summary.tests
     if tests is None or tests.draws == 0 or tests.note:
         reason = tests.note if tests is not None and tests.note else "no permutation tests"
-        return Text(f"p (permutation): {reason}.", style="dim")
+        return Text(f"p: {reason}.", style="dim")
     return Text(
-        f"p (permutation): {tests.method}, {tests.draws} permutations, p = (b+1)/(B+1). A deterministic model gives "
+        f"p: {tests.method}, {tests.draws} permutations, p = (b+1)/(B+1). A deterministic model gives "
         "one output per input, so gSMILE's per-perturbation p-value (a test between two answers' word clouds) is not "
         "defined here; each feature is tested instead.", style="dim",
     )

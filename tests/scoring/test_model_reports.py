@@ -29,7 +29,9 @@ def linear(rows):
 def test_bar_chart_in_chromium(tmp_path):
     rng = np.random.default_rng(0)
     data = {"strong": rng.normal(size=100), "against": rng.normal(size=100) + 3}
+    data["strong"][1], data["against"][1] = 3.0, 6.0  # above both means: one positive, one negative score
     e = explain_tabular(linear, data, row=1, **FAST)
+    assert e.attributions[0] > 0 > e.attributions[1]
     html = explanation_html(e, palette="blue-orange")
     assert "Features by importance" in html and "bar (− | +)" in html
     image = screenshot(tmp_path, html, size="1100,1500")

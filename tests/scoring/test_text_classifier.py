@@ -139,7 +139,7 @@ def test_cli_terminal_report(capsys):
     out = capsys.readouterr().out
     assert "text classifier vader · explained: change of 'pos'" in out
     assert "original output: probabilities: neg 0.317 · neu 0.518 · pos 0.165" in out
-    assert "p (permutation)" in out and "great" in out
+    assert "p: Freedman-Lane permutation test" in out and "great" in out
 
 
 def test_class_names_from_the_model_are_made_safe(capsys):

@@ -56,7 +56,7 @@ async def test_text_classifier_from_the_tui(make_app):
         assert explanation.extras["model"]["target"]["class"] == "pos"
         assert app.screen.shown is explanation
         text = screen_text(app)
-        assert "text classifier vader" in text and "great" in text and "p (permutation)" in text
+        assert "text classifier vader" in text and "great" in text and "p: Freedman-Lane permutation test" in text
         await pilot.press("escape")  # back to main: F4-F6 show the classifier run like any other
         await pilot.press("f4")
         await pilot.pause()
