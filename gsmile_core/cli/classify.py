@@ -19,8 +19,7 @@ GENERATIVE_ONLY = (("dry_run", "--dry-run"), ("shapley", "--shapley"), ("drill_d
 
 
 def add_classifier_options(parser: argparse.ArgumentParser) -> None:
-    from ..scoring.classifier import BUNDLED
-    from ..scoring.parts import OUTPUT_DISTANCES
+    from ..scoring.parts import BUNDLED_CLASSIFIERS as BUNDLED, OUTPUT_DISTANCES
 
     g = parser.add_argument_group("text classifier (instead of a generative model)")
     g.add_argument("--classifier", metavar="NAME|MODULE:FUNCTION", default=None,

@@ -38,9 +38,9 @@ from ..sanitize import one_line
 from ..types import Explanation
 from .engine import TEXT_CLASSIFIER, PerturbedRun, check_options, evaluate, explain_run
 from .outputs import choose_target, output_kind
-from .parts import OUTPUT_DISTANCES
+from .parts import BUNDLED_CLASSIFIERS, OUTPUT_DISTANCES
 
-BUNDLED = {"vader": "the VADER sentiment model (neg / neu / pos), bundled, offline"}
+BUNDLED = BUNDLED_CLASSIFIERS
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ from ..registry import Registry
 
 _SCORING = "gsmile_core.scoring"
 
+# The classifiers that ship with gSMILE, by name (`--classifier NAME`).
+BUNDLED_CLASSIFIERS = {"vader": "the VADER sentiment model (neg / neu / pos), bundled, offline"}
+
 OUTPUT_DISTANCES: Registry = Registry("output distance")
 OUTPUT_DISTANCES.declare("tv", f"{_SCORING}.outputs", "total variation ½Σ|p−q|: Wasserstein-1 with unordered classes (default)")
 OUTPUT_DISTANCES.declare("wasserstein-1d", f"{_SCORING}.outputs", "Wasserstein-p with the classes in their order, spaced evenly on [0, 1]")
