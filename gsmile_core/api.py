@@ -128,6 +128,9 @@ async def aexplain(
         model_options = {k: options.pop(k) for k in CLASSIFIER_OPTIONS if k in options}
         _refuse_unknown(options, also=(*API_KEYWORDS, *CLASSIFIER_OPTIONS))
         settings = make_config(config, **options)
+        if refresh or audit is not None or (cache not in (True, False, None)) or run is not None:
+            raise ConfigError("a classifier runs in this process: cache, refresh, audit and run= do not apply "
+                              "(give on_event= for progress)")
         return await asyncio.to_thread(
             _explain_classifier, prompt, classifier, settings, model_name, on_event or ignore, model_options
         )

@@ -53,6 +53,15 @@ ALLOWED = {
     ("cli/explain.py", "_compute"): "the cache the command opened, before a run context exists",
     ("calls/dryrun.py", "stored_jobs"): "a lookup in one cache",
     ("pipeline.py", "p_values"): "a step inside the pipeline, handed its run's callback",
+    # Classifiers and tabular models run in-process: no call engine, no response cache, no audit
+    # trail (nothing crosses a network), so the progress stream is the only run argument they take.
+    ("api.py", "explain_tabular"): "the Python API's own keyword: the progress stream of a local model",
+    ("api.py", "explain_counterfactual"): "the Python API's own keyword: the progress stream of a local model",
+    ("api.py", "_explain_classifier"): "hands aexplain's progress stream to a local classifier",
+    ("scoring/classifier.py", "explain_text_classifier"): "a local classifier: progress only",
+    ("scoring/tabular.py", "explain_row"): "a local tabular model: progress only",
+    ("scoring/engine.py", "evaluate"): "evaluates a local model in batches: progress only",
+    ("scoring/engine.py", "explain_run"): "fits a local model's run: progress only",
 }
 
 

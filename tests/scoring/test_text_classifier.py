@@ -150,3 +150,9 @@ def test_class_names_from_the_model_are_made_safe(capsys):
     stored = json.dumps(e.to_dict())
     assert "\\u001b" not in stored and "\\u0007" not in stored
     assert e.extras["model"]["classes"][1] == "bad"
+
+
+@pytest.mark.parametrize("run_keyword", [{"refresh": True}, {"audit": "audit-folder"}, {"cache": "cache-folder"}])
+def test_a_classifier_refuses_the_model_call_keywords_instead_of_ignoring_them(run_keyword):
+    with pytest.raises(ConfigError, match="runs in this process"):
+        explain(TEXT, classifier="vader", **run_keyword, **FAST)
