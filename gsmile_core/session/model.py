@@ -31,12 +31,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import paths
-from .atomic import write_text_atomic
-from .clock import utc_now
-from .evaluation.check_results import CheckResult, check_from_dict
-from .errors import GsmileError
-from .types import EXPLANATION_FORMAT, Explanation
+from .. import paths
+from ..atomic import write_text_atomic
+from ..clock import utc_now
+from ..evaluation.check_results import CheckResult, check_from_dict
+from ..errors import GsmileError
+from ..types import EXPLANATION_FORMAT, Explanation
 
 SESSION_FORMAT = "gsmile.session"
 SESSION_VERSION = 2
@@ -154,7 +154,7 @@ def _next_id(prefix: str, existing: Iterable[str]) -> str:
 
 def default_run_label(explanation: Explanation, limit: int = 48) -> str:
     """A label for a run: its prompt on one line, shortened."""
-    from .sanitize import one_line
+    from ..sanitize import one_line
 
     return one_line(explanation.prompt, limit) or "(empty prompt)"
 
