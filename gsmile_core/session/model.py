@@ -1,18 +1,10 @@
-"""Sessions: every run an auditor made, kept as one versioned JSON file that reopens without a model.
+"""The values a session holds: runs, compare groups and the session itself, all frozen.
 
-A session is what an audit leaves behind, so the file must survive crashes and upgrades:
-
-- it is written atomically (a temporary file in the same folder, flushed and fsynced, then
-  renamed over the target), so a crash, a full disk or a failing write leaves the previous
-  file intact;
-- it carries `{"format": "gsmile.session", "version": N}`; an older version is upgraded in
-  memory by the functions in `MIGRATIONS` (the file on disk is only rewritten when the caller
-  saves), a newer version or a foreign file is refused with a one-line `SessionError` and never
-  overwritten by `save_session`;
-- every run stores the full `Explanation` (prompt, every perturbation and answer, statistics,
-  settings, provenance), so heatmaps and tables come back without calling any model; and the
-  trust checks made of it (stability, consistency, deletion: `check_results`), for the same
-  reason.
+A session is what an audit leaves behind: every run stores the full `Explanation` (prompt, every
+perturbation and answer, statistics, settings, provenance), so heatmaps and tables come back
+without calling any model, and the trust checks made of it (stability, consistency, deletion:
+`check_results`), for the same reason. Files, versions and listing live beside this module
+(`store`, `migrate`, `listing`).
 
 `Session`, `Run` and `CompareGroup` are frozen: changes return a new `Session` (`with_run`,
 `with_compare_group`, ...), which makes "the session as it was saved" a value a UI can hold.
@@ -22,49 +14,19 @@ stable. No secret is ever stored: an `Explanation` holds no credentials by const
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from .. import paths
-from ..atomic import write_text_atomic
 from ..clock import utc_now
 from ..evaluation.check_results import CheckResult, check_from_dict
-from ..errors import GsmileError
-from ..types import EXPLANATION_FORMAT, Explanation
+from ..types import Explanation
 
 SESSION_FORMAT = "gsmile.session"
 SESSION_VERSION = 2
 RUN_KINDS = ("single", "compare")
-
-# MIGRATIONS[v] turns a version-v session dict into a version v+1 dict. Add one entry per
-# format change; `migrate` chains them.
-Migration = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 2 keeps each run's trust checks (`checks`); a version 1 run had none. The version
-    went up so that a gSMILE reading only version 1 refuses the file instead of re-saving it
-    without the checks."""
-    runs = data.get("runs", [])
-    if isinstance(runs, list):
-        data["runs"] = [{**run, "checks": []} if isinstance(run, dict) else run for run in runs]
-    return data
-
-
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
-
-
-class SessionError(GsmileError):
-    """A session file cannot be read or written; the message is one line naming the file."""
-
-
-# -- the values --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -333,225 +295,3 @@ class Session:
             if run.group_id is not None and members.get(run.id) != run.group_id:
                 raise ValueError(f"run {run.id} claims compare group {run.group_id}, which does not list it")
         return session
-
-
-# -- versions ----------------------------------------------------------------------------------
-
-
-def migrate(
-    data: dict[str, Any],
-    migrations: Mapping[int, Migration] | None = None,
-    target: int = SESSION_VERSION,
-) -> dict[str, Any]:
-    """Upgrade a session dict of an older version to `target`, one step at a time.
-
-    Raises ValueError for a newer version or a missing step (the message is user-facing).
-    """
-    migrations = MIGRATIONS if migrations is None else migrations
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"has no valid version number (found {version!r})")
-    if version > target:
-        raise ValueError(
-            f"is a version {version} session, newer than this gSMILE reads (version {target}); "
-            "upgrade gSMILE to open it"
-        )
-    while version < target:
-        step = migrations.get(version)
-        if step is None:
-            raise ValueError(f"is a version {version} session and no upgrade from it exists")
-        data = step(dict(data))
-        data["version"] = version = version + 1
-    return data
-
-
-# -- files -------------------------------------------------------------------------------------
-
-
-def default_sessions_dir() -> Path:
-    """Where sessions live (see `paths.sessions_dir`)."""
-    return paths.sessions_dir()
-
-
-def _slug(text: str, limit: int = 40) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "session"
-
-
-def new_session_path(session: Session, folder: Path | str | None = None) -> Path:
-    """A file name for `session` in `folder` (default: `default_sessions_dir()`) that is free."""
-    folder = Path(folder) if folder is not None else default_sessions_dir()
-    stamp = re.sub(r"[^0-9]", "", session.created_at)[:14] or "00000000000000"
-    base = f"{stamp[:8]}-{stamp[8:14]}-{_slug(session.name)}"
-    candidate = folder / f"{base}.json"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{base}-{n}.json"
-        n += 1
-    return candidate
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SessionError(f"cannot open {path}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"cannot open {path}: it is a folder") from None
-    except UnicodeDecodeError:
-        raise SessionError(f"cannot open {path}: not a text (UTF-8) file") from None
-    except OSError as error:
-        raise SessionError(f"cannot open {path}: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SessionError(
-            f"cannot open {path}: broken JSON at line {error.lineno}, column {error.colno} "
-            f"({error.msg})"
-        ) from None
-    except RecursionError:
-        raise SessionError(f"cannot open {path}: JSON nested too deeply") from None
-
-
-def session_from_data(data: Any, source: str = "session") -> Session:
-    """A `Session` from parsed JSON: a session (any known version), or a single explanation
-    (as written by `gsmile explain --json`), which becomes a one-run session."""
-    if not isinstance(data, dict):
-        raise SessionError(f"cannot open {source}: not a gSMILE session (top level is not an object)")
-    kind = data.get("format")
-    try:
-        if kind == EXPLANATION_FORMAT:
-            explanation = Explanation.from_dict(data)
-            stamp = explanation.provenance.created_at or utc_now()
-            return Session.new(name=default_run_label(explanation), now=stamp).with_run(
-                explanation, now=stamp
-            )
-        if kind != SESSION_FORMAT:
-            raise SessionError(
-                f"cannot open {source}: not a gSMILE session (format is {kind!r}, "
-                f"expected {SESSION_FORMAT!r})"
-            )
-        try:
-            data = migrate(data)
-        except ValueError as error:
-            raise SessionError(f"cannot open {source}: it {error}") from None
-        return Session.from_dict(data)
-    except SessionError:
-        raise
-    except ValueError as error:
-        raise SessionError(f"cannot open {source}: {error}") from None
-    except (KeyError, TypeError, AttributeError) as error:
-        detail = f"missing field {error}" if isinstance(error, KeyError) else "a field has the wrong type"
-        raise SessionError(f"cannot open {source}: damaged session ({detail})") from None
-
-
-def load_session(path: Path | str) -> Session:
-    """Read a session file (or a single-explanation JSON) without touching it.
-
-    Raises `SessionError` with a one-line message for a missing, unreadable, broken, foreign or
-    newer-version file.
-    """
-    path = Path(path)
-    return session_from_data(_read_json(path), str(path))
-
-
-_OWN_HEADER = re.compile(r'\{\s*"format":\s*"gsmile\.session",\s*"version":\s*(\d{1,9})\s*,')
-
-
-def _refuse_to_clobber(path: Path) -> None:
-    """Never replace a file we could not read back: a newer session or somebody else's file."""
-    if not path.exists():
-        return
-    try:
-        # Our own files start with format and version: autosaving a large session need not
-        # parse the whole previous file.
-        with path.open("rb") as handle:
-            head = handle.read(256).decode("utf-8", errors="replace")
-        own = _OWN_HEADER.match(head)
-        if own is not None:
-            version = int(own.group(1))
-            if version <= SESSION_VERSION:
-                return
-            raise SessionError(
-                f"refusing to overwrite {path}: it is a version {version} session, newer than "
-                f"this gSMILE writes ({SESSION_VERSION})"
-            )
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        raise SessionError(f"refusing to overwrite {path}: it is not a readable gSMILE session") from None
-    if not isinstance(data, dict) or data.get("format") not in (SESSION_FORMAT, EXPLANATION_FORMAT):
-        raise SessionError(f"refusing to overwrite {path}: it is not a gSMILE session")
-    version = data.get("version")
-    if data.get("format") == SESSION_FORMAT and isinstance(version, int) and version > SESSION_VERSION:
-        raise SessionError(
-            f"refusing to overwrite {path}: it is a version {version} session, newer than this "
-            f"gSMILE writes ({SESSION_VERSION})"
-        )
-
-
-def write_atomic(path: Path | str, text: str) -> None:
-    """Write `text` to `path` atomically (`atomic.write_text_atomic`); raises `SessionError`."""
-    write_text_atomic(path, text, SessionError)
-
-
-def session_json(session: Session) -> str:
-    return json.dumps(session.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def save_session(session: Session, path: Path | str, *, overwrite_foreign: bool = False) -> Path:
-    """Save `session` to `path` atomically and return the path.
-
-    The JSON is built completely before anything touches the disk. An existing file at `path`
-    that is not a gSMILE session, or is a newer-version session, is not replaced unless
-    `overwrite_foreign` is true. Raises `SessionError`.
-    """
-    path = Path(path)
-    try:
-        text = session_json(session)
-    except (TypeError, ValueError) as error:
-        raise SessionError(f"cannot save session {session.name!r}: {error}") from None
-    if not overwrite_foreign:
-        _refuse_to_clobber(path)
-    write_atomic(path, text)
-    return path
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """One session file as listed: enough for a picker, without keeping the runs in memory.
-
-    `error` is the one-line reason when the file cannot be opened (it is listed, not hidden).
-    """
-
-    path: Path
-    name: str
-    updated_at: str
-    runs: int
-    groups: int
-    error: str | None = None
-    modified: float = 0.0
-
-
-def list_sessions(folder: Path | str | None = None) -> list[SessionInfo]:
-    """The `*.json` session files in `folder` (default `default_sessions_dir()`), most recently
-    updated first. Broken and newer-version files are listed with their `error`."""
-    folder = Path(folder) if folder is not None else default_sessions_dir()
-    if not folder.is_dir():
-        return []
-    infos = []
-    for path in folder.glob("*.json"):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        modified = path.stat().st_mtime
-        try:
-            session = load_session(path)
-        except SessionError as error:
-            infos.append(SessionInfo(path, path.stem, "", 0, 0, str(error), modified))
-            continue
-        infos.append(
-            SessionInfo(
-                path, session.name, session.updated_at, len(session.runs), len(session.groups), None, modified
-            )
-        )
-    infos.sort(key=lambda info: (info.error is None, info.updated_at, info.modified), reverse=True)
-    return infos
