@@ -62,12 +62,13 @@ def check_writable(path: Path | str, error: type[GsmileError] = GsmileError) -> 
             raise error(f"cannot write {path}: permission denied")
         return  # written through; opening a FIFO now would wait for its reader
     folder = target.parent
+    shown = folder if path.is_symlink() else path.parent  # the folder as the user wrote it
     if not folder.is_dir():
-        raise error(f"cannot write {path}: folder {folder} does not exist")
+        raise error(f"cannot write {path}: folder {shown} does not exist")
     try:
         descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
     except OSError as failure:
-        raise error(f"cannot write {path}: folder {folder} takes no new file ({failure.strerror or failure})") from None
+        raise error(f"cannot write {path}: folder {shown} takes no new file ({failure.strerror or failure})") from None
     os.close(descriptor)
     Path(name).unlink(missing_ok=True)
 
