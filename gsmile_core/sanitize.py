@@ -9,6 +9,7 @@ so nothing downstream has to think about it. Newlines and tabs are kept.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (ESC ] ... BEL or ST),
@@ -39,6 +40,29 @@ def strip_unsafe(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
+
+
+# Characters that draw nothing: controls, format characters (zero-width space and joiners, the
+# byte-order mark, soft hyphen), separators, and the other default-ignorable code points (Hangul
+# fillers, variation selectors, the combining grapheme joiner, Khmer and Mongolian ones).
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Cn", "Co", "Zs", "Zl", "Zp"}
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` holds at least one character that draws something."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in _INVISIBLE_CATEGORIES and not _INVISIBLE.match(char)
+        for char in text
+    )
+
+
+def lone_surrogate_at(text: str) -> int | None:
+    """Where `text` holds a lone surrogate (bytes that were not UTF-8, decoded with Python's
+    surrogateescape, as argv and stdin are), or None: such text cannot be encoded to send or key."""
+    found = _LONE_SURROGATE.search(text)
+    return None if found is None else found.start()
 
 
 def one_line(text: str, limit: int | None = None) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from ..backends import backend_names, create_backend
@@ -33,6 +31,7 @@ from .engine_options import (
 )
 from .outputs import check_output, write_or_keep
 from .progress import ProgressPrinter
+from .prompt_input import read_prompt
 from .session_option import add_session_option, append_run_or_keep, check_session_target
 
 
@@ -124,38 +123,6 @@ def backend_options(args: argparse.Namespace, config: ExplainConfig) -> dict[str
         api_backend_options(args.backend, base_url=getattr(args, "base_url", None), api=getattr(args, "api", None))
     )
     return options
-
-
-def read_prompt(value: str | None, prompt_file: str | None = None) -> str:
-    """The prompt from the argument, stdin (`-`) or `--prompt-file`; exactly one of them."""
-    if prompt_file is not None:
-        if value is not None:
-            raise ConfigError("give the prompt as an argument or with --prompt-file, not both")
-        return read_prompt_file(Path(prompt_file))
-    if value is None:
-        raise ConfigError("no prompt: give it as an argument, - for stdin, or --prompt-file PATH")
-    if value == "-":
-        return sys.stdin.read()
-    return value
-
-
-def read_prompt_file(path: Path) -> str:
-    """A prompt file's text: UTF-8 (a byte-order mark dropped); anything else is one clear error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"prompt file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"prompt file {path} is a folder") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read prompt file {path}: {error.strerror or error}") from None
-    if b"\x00" in data:
-        raise ConfigError(f"prompt file {path} is binary (it holds NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"prompt file {path} is not UTF-8 text (byte {error.start}); convert it, e.g. with iconv") from None
-    return text.removeprefix("\ufeff")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
