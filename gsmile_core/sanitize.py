@@ -22,11 +22,16 @@ _ESCAPE_SEQUENCE = re.compile(
     | \x1b[\]PX^_](?:[^\x07\x1b]*+(?:\x07|\x1b\\)|\S*)  # OSC, DCS, SOS, PM, APC up to BEL or ST;
                                                     # unterminated (BEL dropped by rich): its first word
     | \x1b[@-Z\\-_]                             # other two-byte escapes
-    | \x9b[0-?]*[ -/]*[@-~]                     # 8-bit CSI
+    | \x9b[0-?]++[!-/]*+[@-~]                   # 8-bit CSI: see _EIGHT_BIT_CSI below
     | [\x90\x9d\x98\x9e\x9f](?:[^\x07\x9c\x90\x9d\x98\x9e\x9f\x1b]*+(?:\x07|\x9c)|\S*)  # 8-bit ones
     """,
     re.VERBOSE,
 )
+# _EIGHT_BIT_CSI: U+009B turns up in text (a mis-decoded byte, a hostile answer) far more often
+# than as a control: UTF-8 terminals seldom act on it, and it is removed as a C1 control anyway.
+# So a sequence is removed with it only when it has parameters (`\x9b31m`, `\x9b2J`, `\x9b?25l`)
+# and no space before its final byte: "\x9bis high" keeps "is high", "\x9b2024 was" keeps
+# "2024 was" (a bare final letter, or a space read as an intermediate byte, swallowed them).
 # C0 controls except TAB and LF, DEL, C1 controls, and Unicode bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
