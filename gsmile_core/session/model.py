@@ -20,8 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import records
 from ..clock import utc_now
 from ..evaluation.check_results import CheckResult, check_from_dict
+from ..records import INT, STR, nested, optional, tuple_of, with_missing
 from ..types import Explanation
 
 SESSION_FORMAT = "gsmile.session"
@@ -52,27 +54,18 @@ class Run:
             raise ValueError("a compare run needs a group_id and a single run must not have one")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "created_at": self.created_at,
-            "kind": self.kind,
-            "group_id": self.group_id,
-            "explanation": self.explanation.to_dict(),
-            "checks": [check.to_dict() for check in self.checks],
-        }
+        return records.to_dict(self, _RUN, order=("id", "label", "created_at", "kind", "group_id", "explanation", "checks"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Run:
-        return cls(
-            id=str(data["id"]),
-            label=str(data.get("label", "")),
-            created_at=str(data.get("created_at", "")),
-            explanation=Explanation.from_dict(data["explanation"]),
-            kind=str(data.get("kind", "single")),
-            group_id=None if data.get("group_id") is None else str(data["group_id"]),
-            checks=tuple(check_from_dict(c) for c in data.get("checks", ())),
-        )
+        return records.from_dict(cls, data, _RUN)
+
+
+_RUN = {
+    "id": STR, "label": with_missing(STR, ""), "created_at": with_missing(STR, ""),
+    "explanation": nested(Explanation), "kind": STR, "group_id": optional(STR),
+    "checks": tuple_of(records.Codec(lambda check: check.to_dict(), check_from_dict)),
+}
 
 
 @dataclass(frozen=True)
@@ -90,23 +83,15 @@ class CompareGroup:
     top_k: int = 5
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "created_at": self.created_at,
-            "run_ids": list(self.run_ids),
-            "top_k": self.top_k,
-        }
+        return records.to_dict(self, _GROUP)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CompareGroup:
-        return cls(
-            id=str(data["id"]),
-            label=str(data.get("label", "")),
-            created_at=str(data.get("created_at", "")),
-            run_ids=tuple(str(r) for r in data["run_ids"]),
-            top_k=int(data.get("top_k", 5)),
-        )
+        return records.from_dict(cls, data, _GROUP)
+
+
+_GROUP = {"id": STR, "label": with_missing(STR, ""), "created_at": with_missing(STR, ""),
+          "run_ids": tuple_of(STR), "top_k": INT}
 
 
 def _next_id(prefix: str, existing: Iterable[str]) -> str:
@@ -256,32 +241,18 @@ class Session:
 
     # -- serialisation -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": SESSION_FORMAT,
-            "version": SESSION_VERSION,
-            "id": self.id,
-            "name": self.name,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "runs": [run.to_dict() for run in self.runs],
-            "groups": [group.to_dict() for group in self.groups],
-            "extras": dict(self.extras),
-        }
+        return records.to_dict(self, _SESSION, head={"format": SESSION_FORMAT, "version": SESSION_VERSION})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Session:
         """A session from its dict (already migrated to `SESSION_VERSION`); checks references."""
-        runs = tuple(Run.from_dict(r) for r in data.get("runs", ()))
-        groups = tuple(CompareGroup.from_dict(g) for g in data.get("groups", ()))
-        session = cls(
+        session = records.from_dict(
+            cls, data, _SESSION,
             id=str(data.get("id") or uuid.uuid4().hex[:12]),
-            name=str(data.get("name", "")),
-            created_at=str(data.get("created_at", "")),
             updated_at=str(data.get("updated_at", data.get("created_at", ""))),
-            runs=runs,
-            groups=groups,
             extras=dict(data.get("extras") or {}),
         )
+        runs, groups = session.runs, session.groups
         run_ids = [r.id for r in runs]
         if len(set(run_ids)) != len(run_ids):
             raise ValueError("two runs share an id")
@@ -295,3 +266,9 @@ class Session:
             if run.group_id is not None and members.get(run.id) != run.group_id:
                 raise ValueError(f"run {run.id} claims compare group {run.group_id}, which does not list it")
         return session
+
+
+_SESSION = {
+    "name": with_missing(STR, ""), "created_at": with_missing(STR, ""),
+    "runs": tuple_of(nested(Run)), "groups": tuple_of(nested(CompareGroup)), "extras": records.Codec(dict, dict),
+}
