@@ -15,11 +15,25 @@ from typing import Any
 from .errors import ConfigError
 from .method.parts import DISTANCES, EMBEDDERS, SAMPLERS, SURROGATES
 from .method.units import UNIT_CHOICES
+from .sanitize import lone_surrogate_at
 from .types import GenerationParams
 
 DEFAULT_MAX_WORDS = 20_000  # words of the prompt; long ones are explained by sentences (unit auto)
 # The largest prompt exact Shapley values enumerate (2^d prompts; evaluation.shapley).
 MAX_SHAPLEY_WORDS = 12
+
+# Bounds of what goes to the provider with every call, checked here so a typo is one line
+# before any call rather than a provider's error (or silent wrap-around) after many:
+# - a seed is 0..2^31-1, the widest every backend takes (llama.cpp's seed is 32-bit and some
+#   OpenAI-compatible servers read an int32; the engine's derived sample seeds stay below it too);
+# - a temperature is 0..2, the widest range the providers accept (OpenAI and Together 0-2,
+#   Anthropic 0-1: the provider refuses above its own);
+# - an answer is at most 131072 tokens (128k), above the longest output any provider offers.
+MAX_SEED = 2**31 - 1
+MAX_TEMPERATURE = 2.0
+MAX_TOKENS = 131_072
+# The original prompt is one of the perturbations: fewer than 2 would change no word.
+MIN_PERTURBATIONS = 2
 
 SURROGATE_NAMES = tuple(SURROGATES.names())
 SAMPLER_NAMES = tuple(SAMPLERS.names())
@@ -81,19 +95,23 @@ class ExplainConfig:
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
+        if self.perturbations < MIN_PERTURBATIONS:
+            raise ConfigError(
+                f"{{setting}} must be at least {MIN_PERTURBATIONS}: the original prompt is one of them, "
+                f"so {self.perturbations} would remove no word and explain nothing",
+                field="perturbations",
+            )
         _positive_int("max-tokens", self.max_tokens)
+        if self.max_tokens > MAX_TOKENS:
+            raise ConfigError(f"{{setting}} must be at most {MAX_TOKENS}, got {self.max_tokens!r}", field="max_tokens")
         _positive_int("concurrency", self.concurrency)
         _positive_int("max-words", self.max_words)
         _check_engine(self)
         if not isinstance(self.ci_resamples, int) or isinstance(self.ci_resamples, bool) or self.ci_resamples < 0:
             raise ConfigError(f"{{setting}} must be 0 (off) or a positive integer, got {self.ci_resamples!r}", field="ci_resamples")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"{{setting}} must be a non-negative integer, got {self.seed!r}", field="seed")
-        if self.generation_seed is not None and (
-            not isinstance(self.generation_seed, int) or isinstance(self.generation_seed, bool) or self.generation_seed < 0
-        ):
-            raise ConfigError(f"generation seed must be a non-negative integer, got {self.generation_seed!r}",
-                              field="generation_seed")
+        _seed("seed", self.seed)
+        if self.generation_seed is not None:
+            _seed("generation_seed", self.generation_seed)
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0:
             raise ConfigError(f"{{setting}} must be 0 (off) or a positive integer, got {self.bootstrap!r}", field="bootstrap")
         if self.sampler not in SAMPLER_NAMES:
@@ -107,8 +125,12 @@ class ExplainConfig:
             raise ConfigError(
                 f"unknown surrogate {self.surrogate!r} (known: {', '.join(SURROGATE_NAMES)})", field="surrogate"
             )
-        if not _finite(self.temperature) or self.temperature < 0:
-            raise ConfigError(f"{{setting}} must be >= 0, got {self.temperature!r}", field="temperature")
+        if not _finite(self.temperature) or not 0 <= self.temperature <= MAX_TEMPERATURE:
+            raise ConfigError(f"{{setting}} must be between 0 and {MAX_TEMPERATURE:g}, got {self.temperature!r}",
+                              field="temperature")
+        for name in ("system_prompt", "answer_span", "keep"):
+            if isinstance(getattr(self, name), str) and lone_surrogate_at(getattr(self, name)) is not None:
+                raise ConfigError("{setting} is not valid UTF-8 text (it holds undecodable bytes)", field=name)
         if not _finite(self.p) or self.p < 1:
             raise ConfigError(f"{{setting}} must be a number >= 1, got {self.p!r}", field="p")
         if not _finite(self.alpha) or not 0 < self.alpha < 1:
@@ -252,6 +274,11 @@ def preset_config(name: str, **overrides: Any) -> ExplainConfig:
 
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _seed(field: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"{{setting}} must be an integer from 0 to {MAX_SEED} (2^31 - 1), got {value!r}", field=field)
 
 
 def _positive_int(name: str, value: object) -> None:

@@ -38,6 +38,12 @@ def sessions_dir() -> Path:
     return _override("GSMILE_SESSIONS_DIR") or _xdg_home("XDG_DATA_HOME", (".local", "share")) / APP_DIR / "sessions"
 
 
+def unsaved_dir() -> Path:
+    """`unsaved/` in the cache folder: results a command could not write where it was asked to,
+    kept rather than lost (the command says where)."""
+    return cache_dir() / "unsaved"
+
+
 def price_file() -> Path:
     """$GSMILE_PRICES, else the `prices.json` in the config folder: the user's price overrides."""
     return _override("GSMILE_PRICES") or config_dir() / "prices.json"

@@ -9,6 +9,7 @@ so nothing downstream has to think about it. Newlines and tabs are kept.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC (ESC ] ... BEL or ST),
@@ -21,11 +22,16 @@ _ESCAPE_SEQUENCE = re.compile(
     | \x1b[\]PX^_](?:[^\x07\x1b]*+(?:\x07|\x1b\\)|\S*)  # OSC, DCS, SOS, PM, APC up to BEL or ST;
                                                     # unterminated (BEL dropped by rich): its first word
     | \x1b[@-Z\\-_]                             # other two-byte escapes
-    | \x9b[0-?]*[ -/]*[@-~]                     # 8-bit CSI
+    | \x9b[0-?]++[!-/]*+[@-~]                   # 8-bit CSI: see _EIGHT_BIT_CSI below
     | [\x90\x9d\x98\x9e\x9f](?:[^\x07\x9c\x90\x9d\x98\x9e\x9f\x1b]*+(?:\x07|\x9c)|\S*)  # 8-bit ones
     """,
     re.VERBOSE,
 )
+# _EIGHT_BIT_CSI: U+009B turns up in text (a mis-decoded byte, a hostile answer) far more often
+# than as a control: UTF-8 terminals seldom act on it, and it is removed as a C1 control anyway.
+# So a sequence is removed with it only when it has parameters (`\x9b31m`, `\x9b2J`, `\x9b?25l`)
+# and no space before its final byte: "\x9bis high" keeps "is high", "\x9b2024 was" keeps
+# "2024 was" (a bare final letter, or a space read as an intermediate byte, swallowed them).
 # C0 controls except TAB and LF, DEL, C1 controls, and Unicode bidi embeddings/overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
@@ -39,6 +45,29 @@ def strip_unsafe(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
+
+
+# Characters that draw nothing: controls, format characters (zero-width space and joiners, the
+# byte-order mark, soft hyphen), separators, and the other default-ignorable code points (Hangul
+# fillers, variation selectors, the combining grapheme joiner, Khmer and Mongolian ones).
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Cn", "Co", "Zs", "Zl", "Zp"}
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` holds at least one character that draws something."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in _INVISIBLE_CATEGORIES and not _INVISIBLE.match(char)
+        for char in text
+    )
+
+
+def lone_surrogate_at(text: str) -> int | None:
+    """Where `text` holds a lone surrogate (bytes that were not UTF-8, decoded with Python's
+    surrogateescape, as argv and stdin are), or None: such text cannot be encoded to send or key."""
+    found = _LONE_SURROGATE.search(text)
+    return None if found is None else found.start()
 
 
 def one_line(text: str, limit: int | None = None) -> str:

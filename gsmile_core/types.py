@@ -3,16 +3,21 @@
 One `Explanation` feeds the CLI, the TUI, sessions and reports, so it carries everything needed
 to re-draw and to re-derive it: features with character offsets, every perturbation with the
 exact text sent and the answer received, the fit, the statistics and the provenance. Each result
-type has `to_dict`/`from_dict` so JSON round-trips are lossless and versioned in one place.
+type has `to_dict`/`from_dict` so JSON round-trips are lossless and versioned in one place: each
+declares its fields' codecs for `records`, which does the work. An explanation read from a file is
+checked (one score and one mask entry per feature, finite scores), so a damaged file is refused in
+one line rather than reported wrong.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from . import records
+from .records import BOOL, FINITE, FINITE_OR_NONE, FLOAT, INT, STR, nested, optional, tuple_of, with_missing
 from .sanitize import strip_unsafe_everywhere
 
 EXPLANATION_FORMAT = "gsmile.explanation"
@@ -31,14 +36,6 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    """JSON has no NaN or infinity: undefined statistics are stored as null."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 @dataclass(frozen=True)
 class Feature:
     """One interpretable unit of the prompt (a word, phrase, sentence or paragraph: `level`),
@@ -51,12 +48,14 @@ class Feature:
     level: str = "word"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return records.to_dict(self, _FEATURE)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Feature:
-        return cls(int(data["index"]), str(data["text"]), int(data["start"]), int(data["end"]),
-                   str(data.get("level", "word")))
+        return records.from_dict(cls, data, _FEATURE)
+
+
+_FEATURE = {"index": INT, "text": STR, "start": INT, "end": INT, "level": STR}
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class GenerationParams:
     system_prompt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return records.to_dict(self)
 
 
 @dataclass(frozen=True)
@@ -103,26 +102,17 @@ class PerturbationResult:
     cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["mask"] = list(self.mask)
-        for key in ("input_distance", "output_distance", "weight", "p_value"):
-            data[key] = _finite_or_none(data[key])
-        return data
+        return records.to_dict(self, _PERTURBATION)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PerturbationResult:
-        return cls(
-            mask=tuple(int(v) for v in data["mask"]),
-            prompt=str(data["prompt"]),
-            output=str(data["output"]),
-            input_distance=None if data.get("input_distance") is None else float(data["input_distance"]),
-            output_distance=float(data["output_distance"]),
-            weight=float(data["weight"]),
-            p_value=None if data.get("p_value") is None else float(data["p_value"]),
-            p_value_draws=data.get("p_value_draws"),
-            used_in_fit=bool(data.get("used_in_fit", True)),
-            cached=bool(data.get("cached", False)),
-        )
+        return records.from_dict(cls, data, _PERTURBATION)
+
+
+_PERTURBATION = {
+    "mask": tuple_of(INT), "prompt": STR, "output": STR, "input_distance": with_missing(FINITE_OR_NONE, None),
+    "output_distance": FINITE, "weight": FINITE, "p_value": FINITE_OR_NONE, "used_in_fit": BOOL, "cached": BOOL,
+}
 
 
 @dataclass(frozen=True)
@@ -146,16 +136,16 @@ class Fidelity:
     n_features: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for f in fields(self):
-            if f.name not in {"n_samples", "n_features"}:
-                data[f.name] = _finite_or_none(data[f.name])
-        return data
+        return records.to_dict(self, _FIDELITY)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fidelity:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return records.from_dict(cls, data, _FIDELITY)
+
+
+# Figures are written with NaN as null and read back as they are (None stays None).
+_FIDELITY = {f.name: records.Codec(records.finite_or_none) for f in fields(Fidelity)
+             if f.name not in {"n_samples", "n_features"}}
 
 
 @dataclass(frozen=True)
@@ -172,16 +162,14 @@ class Provenance:
     platform: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["model_fingerprints"] = list(self.model_fingerprints)
-        return data
+        return records.to_dict(self, _PROVENANCE)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provenance:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["model_fingerprints"] = tuple(values.get("model_fingerprints", ()))
-        return cls(**values)
+        return records.from_dict(cls, data, _PROVENANCE)
+
+
+_PROVENANCE = {"model_fingerprints": tuple_of()}
 
 
 @dataclass(frozen=True)
@@ -196,12 +184,11 @@ class Timing:
     fit_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return records.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Timing:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: float(v) for k, v in data.items() if k in known})
+        return records.from_dict(cls, data, {f.name: FLOAT for f in fields(cls)})
 
 
 # Module and function that draw an Explanation as an HTML fragment (notebooks).
@@ -262,35 +249,13 @@ class Explanation:
 
     # -- serialisation ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": EXPLANATION_FORMAT,
-            "version": EXPLANATION_VERSION,
-            "prompt": self.prompt,
-            "features": [f.to_dict() for f in self.features],
-            "attributions": [_finite_or_none(a) for a in self.attributions],
-            "attribution_std": None
-            if self.attribution_std is None
-            else [_finite_or_none(s) for s in self.attribution_std],
-            "intercept": _finite_or_none(self.intercept),
-            "original_output": self.original_output,
-            "perturbations": [p.to_dict() for p in self.perturbations],
-            "fidelity": self.fidelity.to_dict(),
-            "config": dict(self.config),
-            "provenance": self.provenance.to_dict(),
-            "timing": self.timing.to_dict(),
-            "model_calls": self.model_calls,
-            "cache_hits": self.cache_hits,
-            "unique_prompts": self.unique_prompts,
-            "kernel_width": _finite_or_none(self.kernel_width),
-            "effective_sample_size": _finite_or_none(self.effective_sample_size),
-            "dropped_insignificant": self.dropped_insignificant,
-            "out_of_vocabulary": self.out_of_vocabulary,
-            "warnings": list(self.warnings),
-            "extras": dict(self.extras),
-        }
+        return records.to_dict(self, _EXPLANATION, order=_EXPLANATION_KEYS,
+                               head={"format": EXPLANATION_FORMAT, "version": EXPLANATION_VERSION})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Explanation:
+        """An explanation from its JSON dict: escapes removed from every string (a file may hold
+        anything), then checked (`_check_shapes`): a damaged file is a ValueError, one line."""
         if data.get("format") != EXPLANATION_FORMAT:
             raise ValueError(f"not a gSMILE explanation (format is {data.get('format')!r})")
         version = data.get("version")
@@ -300,29 +265,78 @@ class Explanation:
                 f"({EXPLANATION_VERSION}); upgrade gSMILE to read it"
             )
         data = strip_unsafe_everywhere(data)  # a file may hold anything: no escapes reach a display
-        std = data.get("attribution_std")
-        return cls(
-            prompt=str(data["prompt"]),
-            features=tuple(Feature.from_dict(f) for f in data["features"]),
-            attributions=tuple(float(a) if a is not None else 0.0 for a in data["attributions"]),
-            intercept=float(data.get("intercept") or 0.0),
-            original_output=str(data["original_output"]),
-            perturbations=tuple(PerturbationResult.from_dict(p) for p in data["perturbations"]),
-            fidelity=Fidelity.from_dict(data["fidelity"]),
-            config=dict(data.get("config", {})),
-            provenance=Provenance.from_dict(data["provenance"]),
-            timing=Timing.from_dict(data.get("timing", {})),
-            model_calls=int(data.get("model_calls", 0)),
-            cache_hits=int(data.get("cache_hits", 0)),
-            attribution_std=None if std is None else tuple(float(s or 0.0) for s in std),
-            # σ = ∞ (uniform weights) is stored as null, like every non-finite number
-            kernel_width=float("inf")
-            if data.get("kernel_width") is None and data.get("config", {}).get("kernel_width") == "uniform"
-            else float(data.get("kernel_width") or 1.0),
-            effective_sample_size=float(data.get("effective_sample_size") or 0.0),
-            unique_prompts=int(data.get("unique_prompts", 0)),
-            dropped_insignificant=int(data.get("dropped_insignificant", 0)),
-            warnings=tuple(data.get("warnings", ())),
-            out_of_vocabulary=int(data.get("out_of_vocabulary", 0)),
-            extras=dict(data.get("extras", {})),
-        )
+        explanation = records.from_dict(cls, data, _EXPLANATION, kernel_width=_kernel_width_of(data))
+        _check_shapes(explanation)
+        return explanation
+
+
+def _kernel_width_of(data: dict[str, Any]) -> float:
+    """σ = ∞ (uniform weights) is stored as null, like every non-finite number."""
+    if data.get("kernel_width") is None and data.get("config", {}).get("kernel_width") == "uniform":
+        return float("inf")
+    return float(data.get("kernel_width") or 1.0)
+
+
+def _number(value: Any) -> float:
+    """A JSON number as a float; anything else (null, text, true) is a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
+
+
+def _check_shapes(explanation: Explanation) -> None:
+    """Refuse an explanation whose parts disagree: one score per feature, finite; one mask entry
+    per feature; features in order inside the prompt. A report drawn from a damaged file would
+    otherwise be silently wrong (two missing scores dropped the top word)."""
+    d = len(explanation.features)
+    if len(explanation.attributions) != d:
+        raise ValueError(f"damaged explanation: {len(explanation.attributions)} attributions for {d} features")
+    bad = next((i for i, a in enumerate(explanation.attributions) if not math.isfinite(a)), None)
+    if bad is not None:
+        raise ValueError(f"damaged explanation: attribution {bad + 1} is not a finite number")
+    if explanation.attribution_std is not None and len(explanation.attribution_std) != d:
+        raise ValueError(f"damaged explanation: {len(explanation.attribution_std)} standard deviations for {d} features")
+    for i, feature in enumerate(explanation.features):
+        if feature.index != i or not 0 <= feature.start <= feature.end <= len(explanation.prompt):
+            raise ValueError(f"damaged explanation: feature {i + 1} ({feature.text!r}) is out of place")
+    for j, perturbation in enumerate(explanation.perturbations):
+        if len(perturbation.mask) != d or any(v not in (0, 1) for v in perturbation.mask):
+            raise ValueError(f"damaged explanation: perturbation {j + 1}'s mask does not have one 0/1 entry per feature")
+
+
+def _attributions(values: Any) -> tuple[float, ...]:
+    try:
+        return tuple(_number(v) for v in values)
+    except ValueError:
+        raise ValueError("damaged explanation: an attribution is not a number") from None
+
+
+# The JSON keys in the order files have always had them (not the fields' order).
+_EXPLANATION_KEYS = (
+    "prompt", "features", "attributions", "attribution_std", "intercept", "original_output", "perturbations",
+    "fidelity", "config", "provenance", "timing", "model_calls", "cache_hits", "unique_prompts", "kernel_width",
+    "effective_sample_size", "dropped_insignificant", "out_of_vocabulary", "warnings", "extras",
+)
+_OR_ZERO = records.Codec(records.finite_or_none, lambda v: float(v or 0.0), None)
+_EXPLANATION = {
+    "prompt": STR,
+    "features": tuple_of(nested(Feature)),
+    "attributions": records.Codec(lambda v: [records.finite_or_none(a) for a in v], _attributions),
+    "attribution_std": optional(tuple_of(records.Codec(records.finite_or_none, lambda v: float(v or 0.0)))),
+    "intercept": _OR_ZERO,
+    "original_output": STR,
+    "perturbations": tuple_of(nested(PerturbationResult)),
+    "fidelity": nested(Fidelity),
+    "config": with_missing(records.Codec(dict, dict), {}),
+    "provenance": nested(Provenance),
+    "timing": with_missing(nested(Timing), {}),
+    "model_calls": with_missing(INT, 0),
+    "cache_hits": with_missing(INT, 0),
+    "kernel_width": records.Codec(records.finite_or_none),
+    "effective_sample_size": _OR_ZERO,
+    "unique_prompts": INT,
+    "dropped_insignificant": INT,
+    "warnings": tuple_of(),
+    "out_of_vocabulary": INT,
+    "extras": records.Codec(dict, dict),
+}

@@ -46,5 +46,4 @@ def run_classifier(args: argparse.Namespace, text: str, config) -> int:
             text, args.classifier, config, explained_class=args.explained_class,
             target_distance=args.target_distance, on_event=progress.handle,
         )
-    emit(args, explanation)
-    return 0
+    return emit(args, explanation)

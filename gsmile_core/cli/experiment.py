@@ -17,12 +17,13 @@ from rich.text import Text
 
 from ..backends import create_backend
 from . import COMMANDS
-from ..errors import ConfigError
+from ..errors import ConfigError, GsmileError
 from ..evaluation.experiments import EXPERIMENTS, ExperimentContext, run_experiment, write_outputs
 from .engine_options import opened_run
 from .argtypes import non_negative_int, number, positive_int
 from .console import safe_text, stderr_console
 from .explain import add_explain_options, backend_options, config_from_args
+from .outputs import check_output_folder, error_line, unsaved_path
 from .progress import ExperimentProgress
 
 
@@ -89,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ConfigError("--out DIR is required: the folder for the JSON, CSV and Markdown results")
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} exists and is not a folder")
+    check_output_folder(out, "--out")
     if args.threshold is not None and args.top_k is not None:
         raise ConfigError("choose --top-k or --threshold, not both")
     config = config_from_args(args)
@@ -103,8 +103,13 @@ def run(args: argparse.Namespace) -> int:
             progress.label = args.name
             context = ExperimentContext(backend, config, options, run=run.with_events(progress.handle))
             result = asyncio.run(_run(args.name, context))
-    written = write_outputs(result, out)
     sys.stdout.write(safe_text(result.markdown()))
+    try:
+        written = write_outputs(result, out)
+    except GsmileError as error:
+        kept = write_outputs(result, unsaved_path(args.name))  # the paid-for tables are not lost
+        error_line(f"--out: {error}; the results are kept in {kept[0].parent}")
+        return 1
     stderr_console().print(Text("wrote " + ", ".join(str(p) for p in written)))
     return 0
 

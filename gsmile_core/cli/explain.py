@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
 from ..backends import backend_names, create_backend
 from ..backends.api_common import api_backend_options
 from ..calls.backend_options import options_for_run
@@ -32,8 +29,10 @@ from .engine_options import (
     print_dry_run,
     run_context,
 )
+from .outputs import check_output, write_or_keep
 from .progress import ProgressPrinter
-from .session_option import add_session_option, append_run, check_session_target
+from .prompt_input import read_prompt
+from .session_option import add_session_option, append_run_or_keep, check_session_target
 
 
 def kernel_width(text: str) -> float | str:
@@ -126,38 +125,6 @@ def backend_options(args: argparse.Namespace, config: ExplainConfig) -> dict[str
     return options
 
 
-def read_prompt(value: str | None, prompt_file: str | None = None) -> str:
-    """The prompt from the argument, stdin (`-`) or `--prompt-file`; exactly one of them."""
-    if prompt_file is not None:
-        if value is not None:
-            raise ConfigError("give the prompt as an argument or with --prompt-file, not both")
-        return read_prompt_file(Path(prompt_file))
-    if value is None:
-        raise ConfigError("no prompt: give it as an argument, - for stdin, or --prompt-file PATH")
-    if value == "-":
-        return sys.stdin.read()
-    return value
-
-
-def read_prompt_file(path: Path) -> str:
-    """A prompt file's text: UTF-8 (a byte-order mark dropped); anything else is one clear error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"prompt file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"prompt file {path} is a folder") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read prompt file {path}: {error.strerror or error}") from None
-    if b"\x00" in data:
-        raise ConfigError(f"prompt file {path} is binary (it holds NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"prompt file {path} is not UTF-8 text (byte {error.start}); convert it, e.g. with iconv") from None
-    return text.removeprefix("\ufeff")
-
-
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "explain",
@@ -199,10 +166,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--shapley enumerates 2^d prompts: at most {MAX_SHAPLEY_WORDS} words, the prompt has {len(features)}"
         )
-    if args.json and args.json != "-":
-        target = Path(args.json)
-        if target.parent and not target.parent.exists():
-            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+    check_output(args.json, "--json")
     check_session_target(getattr(args, "session", None))
     cache = open_cache(args)
     try:
@@ -227,13 +191,12 @@ def run(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
-    if getattr(args, "session", None):
-        append_run(args.session, explanation)
+    saved = append_run_or_keep(getattr(args, "session", None), explanation, payload + "\n")
     if args.json == "-":
         print(payload)
-        return 0
+        return 0 if saved else 1
     if args.json:
-        write_text_atomic(Path(args.json), payload + "\n", ConfigError)
+        saved = write_or_keep(args.json, payload + "\n", "--json") and saved
     console = stdout_console()
     console.print(full_report(explanation))
     if args.drill_down:
@@ -245,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             console.rule(f"Drill-down: the words of {len(units)} top {words_level_name(explanation)} "
                          f"(#{', #'.join(str(i + 1) for i in units)}), the rest kept whole")
             console.print(full_report(words))
-    return 0
+    return 0 if saved else 1
 
 
 def words_level_name(explanation: Explanation) -> str:

@@ -36,6 +36,7 @@ from ..evaluation.metrics.tables import csv_table, markdown_table
 from ..pipeline import prepare_prompt
 from ..types import Explanation
 from .engine_options import add_engine_options, engine_overrides, opened_run, refuse_over_budget
+from .outputs import check_output, write_or_keep
 from .progress import ExperimentProgress, StderrNotices
 from .argtypes import positive_int
 from .console import safe_text, stderr_console
@@ -130,12 +131,8 @@ def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns, notes: l
         text = markdown_table(rows, columns) + "".join(f"\n- {n}" for n in notes) + ("\n" if notes else "")
     text = safe_text(text)  # words and prompts come from files and models: no escapes shown or written
     if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot write {args.out}: {error.strerror}") from None
-    else:
-        sys.stdout.write(text)
+        return 0 if write_or_keep(args.out, text, "--out") else 1
+    sys.stdout.write(text)
     return 0
 
 
@@ -216,12 +213,7 @@ def run_consistency(args: argparse.Namespace) -> int:
 
 def check_out(args: argparse.Namespace) -> None:
     """Refuse an --out the table cannot be written to before any model is asked."""
-    if args.out:
-        target = Path(args.out)
-        if not target.parent.is_dir():
-            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
-        if target.is_dir():
-            raise ConfigError(f"cannot write {target}: it is a folder")
+    check_output(args.out, "--out")
 
 
 def _repeat_progress(progress: ExperimentProgress):

@@ -5,34 +5,29 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
-from ..atomic import write_text_atomic
-from ..errors import ConfigError
 from ..types import Explanation
 from .console import stdout_console
-from .session_option import append_run, check_session_target
+from .outputs import check_output, write_or_keep
+from .session_option import append_run_or_keep, check_session_target
 
 
 def check_targets(args: argparse.Namespace) -> None:
     """Fail before loading or calling any model if an output could not be written."""
-    if args.json and args.json != "-":
-        target = Path(args.json)
-        if target.parent and not target.parent.exists():
-            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+    check_output(args.json, "--json")
     check_session_target(getattr(args, "session", None))
 
 
-def emit(args: argparse.Namespace, explanation: Explanation) -> None:
-    """--session, then --json (- = stdout, nothing else printed), else the terminal report."""
+def emit(args: argparse.Namespace, explanation: Explanation) -> int:
+    """--session, then --json (- = stdout, nothing else printed), else the terminal report; the
+    exit code (1: an output could not be written, its content kept elsewhere and named)."""
     from ..render_terminal import full_report
 
     payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
-    if getattr(args, "session", None):
-        append_run(args.session, explanation)
+    saved = append_run_or_keep(getattr(args, "session", None), explanation, payload + "\n")
     if args.json == "-":
         print(payload)
-        return
+        return 0 if saved else 1
     if args.json:
-        write_text_atomic(Path(args.json), payload + "\n", ConfigError)
+        saved = write_or_keep(args.json, payload + "\n", "--json") and saved
     stdout_console().print(full_report(explanation))
+    return 0 if saved else 1

@@ -15,6 +15,7 @@ from . import COMMANDS
 from ..errors import ConfigError
 from ..report import PALETTES, export
 from ..session import SessionError, load_session
+from .outputs import check_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -79,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(out)
         if target.resolve() == source:
             raise ConfigError(f"--{fmt} {out} would overwrite the input file")
-        if not target.parent.exists():
-            raise ConfigError(f"cannot write {target}: folder {target.parent} does not exist")
+        check_output(target, f"--{fmt}")
     try:
         session = load_session(args.file)
     except SessionError as error:

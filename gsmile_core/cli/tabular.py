@@ -55,14 +55,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
-    from ..atomic import write_text_atomic
     from ..config import ExplainConfig
     from ..errors import ConfigError
     from ..scoring.tabular import load_model_file
     from .console import stderr_console, stdout_console
     from .model_output import check_targets, emit
+    from .outputs import write_or_keep
     from .progress import ProgressPrinter
 
     config = ExplainConfig(
@@ -81,26 +80,23 @@ def run(args: argparse.Namespace) -> int:
         if args.protected is None:
             from ..scoring.tabular import explain_row
 
-            emit(args, explain_row(model, args.data, args.row, config, on_event=progress.handle, **options))
-            return 0
-        from ..scoring.counterfactual import explain_counterfactual
+            single = explain_row(model, args.data, args.row, config, on_event=progress.handle, **options)
+        else:
+            from ..scoring.counterfactual import explain_counterfactual
 
-        found = explain_counterfactual(model, args.data, args.row, args.protected, args.swap, config,
-                                       on_event=progress.handle, **options)
+            found = explain_counterfactual(model, args.data, args.row, args.protected, args.swap, config,
+                                           on_event=progress.handle, **options)
+    if args.protected is None:
+        return emit(args, single)
+    payload = json.dumps([found.original.to_dict(), found.swapped.to_dict()], indent=2, ensure_ascii=False) + "\n"
+    saved = True
     if getattr(args, "session", None):
-        from ..session import Session, load_session, save_session
-
-        target = Path(args.session)
-        session = load_session(target) if target.exists() else Session.new(target.stem)
-        session = session.with_compare_group([found.original, found.swapped], list(found.labels))
-        save_session(session, target)
-        print(f"counterfactual pair appended to session {target} as group {session.groups[-1].id}", file=sys.stderr)
-    payload = json.dumps([found.original.to_dict(), found.swapped.to_dict()], indent=2, ensure_ascii=False)
+        saved = _append_pair(args.session, found, payload)
     if args.json == "-":
-        print(payload)
-        return 0
+        print(payload, end="")
+        return 0 if saved else 1
     if args.json:
-        write_text_atomic(Path(args.json), payload + "\n", ConfigError)
+        saved = write_or_keep(args.json, payload, "--json") and saved
     from ..model_views import counterfactual_view
     from ..render_terminal import full_report
 
@@ -110,4 +106,20 @@ def run(args: argparse.Namespace) -> int:
         console.print(full_report(explanation))
     console.rule(f"Counterfactual: {found.labels[0]} → {found.labels[1]}")
     console.print(counterfactual_view(found))
-    return 0
+    return 0 if saved else 1
+
+
+def _append_pair(path: str, found, payload: str) -> bool:
+    """The counterfactual pair as a compare group of the session at `path`, under its lock; if
+    that fails, the pair's JSON is kept and the place named."""
+    from ..errors import GsmileError
+    from ..session import update_session
+    from .outputs import keep_unwritten
+
+    try:
+        session = update_session(path, lambda s: s.with_compare_group([found.original, found.swapped], list(found.labels)))
+    except GsmileError as error:
+        keep_unwritten(payload, "counterfactual.json", f"--session: {error}")
+        return False
+    print(f"counterfactual pair appended to session {path} as group {session.groups[-1].id}", file=sys.stderr)
+    return True

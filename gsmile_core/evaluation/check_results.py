@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .. import records
+from ..records import BOOL, FLOAT, INT, STR, nested, tuple_of, with_missing
 from .metrics.consistency import ConsistencyResult
 from .metrics.faithfulness import DeletionResult
 from .metrics.stability import StabilityResult
@@ -45,6 +47,9 @@ def _floats(values: Any) -> tuple[float, ...]:
     return tuple(math.nan if v is None else float(v) for v in values)
 
 
+SCORES = records.Codec(list, _floats)  # NaN written as null (json_safe) and read back as NaN
+
+
 @dataclass(frozen=True)
 class CheckCost:
     """What a check spent: calls that reached the model, answers the cache gave, wall time."""
@@ -54,26 +59,24 @@ class CheckCost:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model_calls": self.model_calls, "cache_hits": self.cache_hits, "seconds": self.seconds}
+        return records.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckCost:
-        return cls(int(data.get("model_calls", 0)), int(data.get("cache_hits", 0)), float(data.get("seconds", 0.0)))
+        return records.from_dict(cls, data, {"model_calls": INT, "cache_hits": INT, "seconds": FLOAT})
 
 
-def _envelope(check: CheckResult, own: dict[str, Any]) -> dict[str, Any]:
+def _codecs(result_type: type, **own: records.Codec) -> dict[str, records.Codec]:
+    """A check's codecs: its own fields', and those every check has (the metric's result, whose
+    NaNs come back from null, the cost and the time)."""
+    result = records.Codec(lambda r: r.to_dict(), lambda d: result_type.from_dict(_restored(d)))
+    return {**own, "result": result, "cost": with_missing(nested(CheckCost), {}), "created_at": with_missing(STR, "")}
+
+
+def _envelope(check: CheckResult, own: tuple[str, ...]) -> dict[str, Any]:
     """A check's dict: its kind and time, its own fields, the metric's result and the cost."""
-    return json_safe({"kind": check.kind, "created_at": check.created_at, **own,
-                       "result": check.result.to_dict(), "cost": check.cost.to_dict()})
-
-
-def _shared_fields(data: dict[str, Any], result_type: type) -> dict[str, Any]:
-    """The fields every check has, read back from its dict."""
-    return {
-        "result": result_type.from_dict(_restored(data["result"])),
-        "cost": CheckCost.from_dict(data.get("cost", {})),
-        "created_at": str(data.get("created_at", "")),
-    }
+    return json_safe(records.to_dict(check, check.codecs, order=("created_at", *own, "result", "cost"),
+                                     head={"kind": check.kind}))
 
 
 @dataclass(frozen=True)
@@ -88,18 +91,15 @@ class StabilityCheck:
     cost: CheckCost
     created_at: str
 
+    codecs: ClassVar[dict[str, records.Codec]] = _codecs(
+        StabilityResult, edited_prompt=STR, edited_words=tuple_of(STR), edited_scores=SCORES)
+
     def to_dict(self) -> dict[str, Any]:
-        return _envelope(self, {"edited_prompt": self.edited_prompt, "edited_words": list(self.edited_words),
-                                "edited_scores": list(self.edited_scores)})
+        return _envelope(self, ("edited_prompt", "edited_words", "edited_scores"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StabilityCheck:
-        return cls(
-            edited_prompt=str(data["edited_prompt"]),
-            edited_words=tuple(str(w) for w in data["edited_words"]),
-            edited_scores=_floats(data["edited_scores"]),
-            **_shared_fields(data, StabilityResult),
-        )
+        return records.from_dict(cls, data, cls.codecs)
 
 
 @dataclass(frozen=True)
@@ -115,19 +115,16 @@ class ConsistencyCheck:
     cost: CheckCost
     created_at: str
 
+    codecs: ClassVar[dict[str, records.Codec]] = _codecs(
+        ConsistencyResult, prompt=STR, seeds=tuple_of(INT), scores=tuple_of(SCORES),
+        enumerated=with_missing(BOOL, False))
+
     def to_dict(self) -> dict[str, Any]:
-        return _envelope(self, {"prompt": self.prompt, "seeds": list(self.seeds),
-                                "scores": [list(row) for row in self.scores], "enumerated": self.enumerated})
+        return _envelope(self, ("prompt", "seeds", "scores", "enumerated"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConsistencyCheck:
-        return cls(
-            prompt=str(data["prompt"]),
-            seeds=tuple(int(s) for s in data["seeds"]),
-            scores=tuple(_floats(row) for row in data["scores"]),
-            enumerated=bool(data.get("enumerated", False)),
-            **_shared_fields(data, ConsistencyResult),
-        )
+        return records.from_dict(cls, data, cls.codecs)
 
 
 @dataclass(frozen=True)
@@ -139,12 +136,14 @@ class DeletionCheck:
     cost: CheckCost
     created_at: str
 
+    codecs: ClassVar[dict[str, records.Codec]] = _codecs(DeletionResult)
+
     def to_dict(self) -> dict[str, Any]:
-        return _envelope(self, {})
+        return _envelope(self, ())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DeletionCheck:
-        return cls(**_shared_fields(data, DeletionResult))
+        return records.from_dict(cls, data, cls.codecs)
 
 
 CheckResult = StabilityCheck | ConsistencyCheck | DeletionCheck

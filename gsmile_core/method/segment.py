@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from ..sanitize import strip_unsafe
+from ..sanitize import has_visible_text, lone_surrogate_at, strip_unsafe
 from ..types import Feature
 from .units import WORD, segment
-
 
 
 def split_words(prompt: str) -> tuple[Feature, ...]:
@@ -71,10 +70,16 @@ def prepare_prompt(
     protect: Sequence[tuple[int, int]] = (),
 ) -> tuple[str, tuple[Feature, ...]]:
     """Sanitise the prompt and cut it into units (`units.segment`: `[[...]]` markers removed,
-    protected spans left out of the units); refuse empty or over-long prompts with a clear message."""
-    clean = strip_unsafe(prompt).strip()
+    protected spans left out of the units); refuse empty, invisible, undecodable (lone
+    surrogates: bytes that were not UTF-8) or over-long prompts with a clear message. A leading
+    byte-order mark is dropped."""
+    if lone_surrogate_at(prompt) is not None:
+        raise ConfigError("the prompt is not valid UTF-8 text (it holds undecodable bytes); convert it, e.g. with iconv")
+    clean = strip_unsafe(prompt.removeprefix("\ufeff")).strip()
     if not clean:
         raise ConfigError("the prompt is empty")
+    if not has_visible_text(clean):
+        raise ConfigError("the prompt is empty: it holds only invisible characters")
     words = sum(1 for _ in WORD.finditer(clean))
     if words > max_words:
         raise ConfigError(

@@ -1,3 +1,5 @@
+import pytest
+
 from gsmile_core.sanitize import one_line, strip_unsafe
 
 
@@ -38,3 +40,21 @@ def test_a_megabyte_of_introducers_is_stripped_in_one_pass():
     stops at the next introducer, so this finishes (a scan to the end for each would not)."""
     for introducer in ("\x90", "\x9d", "\x1b]", "\x1bP"):
         assert strip_unsafe(f"{introducer}x " * 300_000) == " " * 300_000
+
+
+@pytest.mark.parametrize(
+    "text,kept",
+    [
+        ("The price \x9bis high", "The price is high"),  # a bare final letter is text
+        ("\x9b2024 was a year", "2024 was a year"),  # a space is not read as an intermediate byte
+        ("\x9bHello", "Hello"),
+        ("x\x9b", "x"),
+    ],
+)
+def test_a_stray_8_bit_csi_swallows_no_text(text, kept):
+    assert strip_unsafe(text) == kept
+
+
+@pytest.mark.parametrize("sequence", ["\x9b31m", "\x9b0m", "\x9b2J", "\x9b?25l", "\x9b1;31m", "\x9b12;40H"])
+def test_a_real_8_bit_csi_is_removed_whole(sequence):
+    assert strip_unsafe(f"before{sequence}after") == "beforeafter"
