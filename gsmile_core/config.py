@@ -24,6 +24,10 @@ MAX_SHAPLEY_WORDS = 12
 SURROGATE_NAMES = tuple(SURROGATES.names())
 SAMPLER_NAMES = tuple(SAMPLERS.names())
 KERNEL_WIDTH_RULES = ("auto", "uniform")  # besides a positive number (stats.kernel_width_for)
+# The most perturbations one explanation plans. Each is a model call (times the samples per prompt),
+# and planning holds every mask and its text in memory: 100,000 masks of a 300-word prompt take
+# about 0.35 GB and 10 s to plan, so a larger count is refused before anything is planned.
+MAX_PERTURBATIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,15 @@ class ExplainConfig:
 
     def __post_init__(self) -> None:
         _positive_int("perturbations", self.perturbations)
+        if self.perturbations > MAX_PERTURBATIONS:
+            calls = self.perturbations * (
+                self.samples_per_prompt if isinstance(self.samples_per_prompt, int) and self.samples_per_prompt > 0 else 1
+            )
+            raise ConfigError(
+                f"{self.perturbations:,} perturbations would be up to {calls:,} model calls; "
+                f"{{setting}} must be at most {MAX_PERTURBATIONS:,}",
+                field="perturbations",
+            )
         _positive_int("max-tokens", self.max_tokens)
         _positive_int("concurrency", self.concurrency)
         _positive_int("max-words", self.max_words)

@@ -23,8 +23,9 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """A named collection of factories for one kind of part."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, field: str | None = None) -> None:
         self.kind = kind
+        self.field = field  # the setting that names a part of this kind (ConfigError.field)
         self._items: dict[str, T] = {}
         self._help: dict[str, str] = {}
         self._modules: dict[str, str] = {}
@@ -52,7 +53,7 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             known = ", ".join(self.names())
-            raise ConfigError(f"unknown {self.kind} {name!r} (known: {known})") from None
+            raise ConfigError(f"unknown {self.kind} {name!r} (known: {known})", field=self.field) from None
 
     def names(self) -> list[str]:
         return sorted(set(self._items) | set(self._modules))

@@ -142,6 +142,10 @@ def completion_prompt(prompt: str, params: GenerationParams) -> str:
 
 
 API_BACKENDS = ("openai", "anthropic", "together", "openai-compatible")
+NEEDS_BASE_URL = (
+    "the openai-compatible backend needs the server's base URL (for example "
+    "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
+)
 _API_CHOICE_BACKENDS = ("openai", "openai-compatible")
 
 
@@ -151,15 +155,17 @@ def api_backend_options(backend: str, *, base_url: str | None = None, api: str |
     missing or a flag does not apply."""
     if backend not in API_BACKENDS:
         if base_url or api:
-            raise ConfigError(f"--base-url and --api apply to API backends ({', '.join(API_BACKENDS)}), not {backend}")
+            raise ConfigError(
+                f"a base URL and an API endpoint apply to API backends ({', '.join(API_BACKENDS)}), not {backend}",
+                field="base_url" if base_url else "api",
+            )
         return {}
     if api and backend not in _API_CHOICE_BACKENDS:
-        raise ConfigError(f"--api applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}")
-    if backend == "openai-compatible" and not base_url:
         raise ConfigError(
-            "--backend openai-compatible needs --base-url URL (for example "
-            "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
+            f"the API endpoint choice applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}", field="api"
         )
+    if backend == "openai-compatible" and not base_url:
+        raise ConfigError(NEEDS_BASE_URL, field="base_url")
     options: dict[str, Any] = {"api_key": resolve_key(backend)}
     if base_url:
         options["base_url"] = resolve_base_url(backend, base_url)
