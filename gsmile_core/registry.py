@@ -52,8 +52,18 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            known = ", ".join(self.names())
-            raise ConfigError(f"unknown {self.kind} {name!r} (known: {known})", field=self.field) from None
+            raise self._unknown(name) from None
+
+    def require(self, name: str) -> str:
+        """`name` if it is known (declared or registered, nothing imported), else the ConfigError
+        `get` raises."""
+        if name not in self:
+            raise self._unknown(name)
+        return name
+
+    def _unknown(self, name: str) -> ConfigError:
+        known = ", ".join(self.names())
+        return ConfigError(f"unknown {self.kind} {name!r} (known: {known})", field=self.field)
 
     def names(self) -> list[str]:
         return sorted(set(self._items) | set(self._modules))
