@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from gsmile_core.calls.backend_options import origin_of
 from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
-from gsmile_core.dryrun import static_identity
+from gsmile_core.calls.dryrun import static_identity
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.render_terminal import run_summary
 from gsmile_core.sanitize import one_line

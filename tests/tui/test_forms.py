@@ -25,8 +25,7 @@ def test_every_bad_field_gets_the_cores_message():
     assert config is None
     assert errors["perturbations"] == core_message(perturbations=0)
     assert errors["seed"] == core_message(seed=-1)
-    # the local sampler needs max removed: the field to fill in is marked
-    assert errors["max_removed"] == core_message(sampler="local") and "sampler" not in errors
+    assert errors["sampler"] == core_message(sampler="local")
     assert errors["kernel_width"] == "expected a number, got 'x'"
 
 

@@ -97,7 +97,7 @@ async def test_a_broken_settings_file_is_one_line_and_left_as_it_is(tmp_path):
 
 def test_bad_values_and_unknown_backends_in_the_file_are_reported():
     for text, words in (
-        ("[run]\nperturbations = 0\n", "[run] perturbations: perturbations must be a positive whole number"),
+        ("[run]\nperturbations = 0\n", "[run] perturbations: perturbations must be a positive integer"),
         ("[run]\nmax_words = 3\n", "[run] has unknown settings: max_words"),
         ("[backend]\nname = 'x'\n", "unknown backend 'x'"),
         ("format = 9\n", "format 9 is not one this version reads"),
