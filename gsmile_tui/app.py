@@ -264,7 +264,7 @@ class GsmileApp(App):
 
     # -- runs and the session --------------------------------------------------------------------
     def on_worker_state_changed(self, event) -> None:
-        if event.worker is self.runner.worker:
+        if event.worker is self.runner.worker and self.screen_stack:
             self.screen.refresh_bindings()  # escape (cancel) is shown only while a run goes
     @property
     def response_cache(self):

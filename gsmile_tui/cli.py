@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `gsmile-tui` script: the same options as `gsmile tui`."""
-    from gsmile_core.cli import config_message
+    from gsmile_core.cli import flag_of
     from gsmile_core.errors import ConfigError, GsmileError
 
     parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         app = app_from_args(args)
     except ConfigError as error:
-        print(f"gsmile: error: {config_message(error)}", file=sys.stderr)
+        print(f"gsmile: error: {error.render(flag_of)}", file=sys.stderr)
         return 2
     except GsmileError as error:
         print(f"gsmile: error: {error}", file=sys.stderr)

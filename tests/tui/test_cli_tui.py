@@ -37,7 +37,7 @@ def test_unknown_theme_is_bad_input(tmp_path):
         result = run(*command, "--theme", "neon")
         assert result.returncode == 2
         assert result.stderr.strip() == (
-            "gsmile: error: --theme: unknown theme 'neon' (known: gsmile-blue-orange, gsmile-dark, gsmile-light)"
+            "gsmile: error: unknown theme 'neon' (known: gsmile-blue-orange, gsmile-dark, gsmile-light)"
         )
 
 
@@ -46,7 +46,7 @@ def test_unknown_backend_is_bad_input_never_another_backend(tmp_path):
         result = run(*command, "--backend", "x", "--sessions-dir", str(tmp_path))
         assert result.returncode == 2
         line, = result.stderr.strip().splitlines()
-        assert line.startswith("gsmile: error: --backend: unknown backend 'x' (known: ")
+        assert line.startswith("gsmile: error: unknown backend 'x' (known: ")
         assert "anthropic" in line and "fake" in line
 
 
