@@ -38,6 +38,10 @@ MIN_PERTURBATIONS = 2
 SURROGATE_NAMES = tuple(SURROGATES.names())
 SAMPLER_NAMES = tuple(SAMPLERS.names())
 KERNEL_WIDTH_RULES = ("auto", "uniform")  # besides a positive number (stats.kernel_width_for)
+# The most perturbations one explanation plans. Each is a model call (times the samples per prompt),
+# and planning holds every mask and its text in memory: 100,000 masks of a 300-word prompt take
+# about 0.35 GB and 10 s to plan, so a larger count is refused before anything is planned.
+MAX_PERTURBATIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,15 @@ class ExplainConfig:
             raise ConfigError(
                 f"{{setting}} must be at least {MIN_PERTURBATIONS}: the original prompt is one of them, "
                 f"so {self.perturbations} would remove no word and explain nothing",
+                field="perturbations",
+            )
+        if self.perturbations > MAX_PERTURBATIONS:
+            calls = self.perturbations * (
+                self.samples_per_prompt if isinstance(self.samples_per_prompt, int) and self.samples_per_prompt > 0 else 1
+            )
+            raise ConfigError(
+                f"{self.perturbations:,} perturbations would be up to {calls:,} model calls; "
+                f"{{setting}} must be at most {MAX_PERTURBATIONS:,}",
                 field="perturbations",
             )
         _positive_int("max-tokens", self.max_tokens)

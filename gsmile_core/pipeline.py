@@ -52,6 +52,11 @@ def plan_perturbations(
     return perturb.plan_perturbations(prompt, features, **mask_options(config))
 
 
+def _plan(prompt: str, config: ExplainConfig, protect: Sequence[tuple[int, int]]):
+    clean, features = prepare_prompt(prompt, config, protect)
+    return clean, features, plan_perturbations(clean, features, config)
+
+
 async def explain(
     prompt: str,
     backend: Backend,
@@ -70,8 +75,9 @@ async def explain(
     config = config or ExplainConfig()
     on_event = run.on_event
     started = time.perf_counter()
-    clean, features = prepare_prompt(prompt, config, protect)
-    masks, texts, enumerated = plan_perturbations(clean, features, config)
+    # Planning grows with the perturbations and the prompt: a worker thread keeps the event loop
+    # (a front end's keys, its cancel) free while a large plan is made.
+    clean, features, (masks, texts, enumerated) = await asyncio.to_thread(_plan, prompt, config, protect)
     warnings: list[str] = []
 
     def warn(message: str) -> None:

@@ -23,8 +23,9 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """A named collection of factories for one kind of part."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, field: str | None = None) -> None:
         self.kind = kind
+        self.field = field  # the setting that names a part of this kind (ConfigError.field)
         self._items: dict[str, T] = {}
         self._help: dict[str, str] = {}
         self._modules: dict[str, str] = {}
@@ -51,8 +52,18 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            known = ", ".join(self.names())
-            raise ConfigError(f"unknown {self.kind} {name!r} (known: {known})") from None
+            raise self._unknown(name) from None
+
+    def require(self, name: str) -> str:
+        """`name` if it is known (declared or registered, nothing imported), else the ConfigError
+        `get` raises."""
+        if name not in self:
+            raise self._unknown(name)
+        return name
+
+    def _unknown(self, name: str) -> ConfigError:
+        known = ", ".join(self.names())
+        return ConfigError(f"unknown {self.kind} {name!r} (known: {known})", field=self.field)
 
     def names(self) -> list[str]:
         return sorted(set(self._items) | set(self._modules))

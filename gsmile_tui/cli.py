@@ -24,11 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `gsmile tui`, shared with the `gsmile-tui` script."""
-    parser.add_argument("--backend", default="local", help="backend selected at start (default: local)")
+    parser.add_argument("--backend", default=None, help="backend selected at start (default: the last one used, else local)")
     parser.add_argument("--prompt", default="", help="prompt to start with")
     parser.add_argument("--sessions-dir", default=None, help="folder of session files (default: $GSMILE_SESSIONS_DIR or ~/.local/share/gsmile/sessions)")
     parser.add_argument("--session", default=None, help="open this session file at start")
-    parser.add_argument("--theme", default="gsmile-dark", help="gsmile-dark, gsmile-light or gsmile-blue-orange")
+    parser.add_argument("--theme", default=None, help="gsmile-dark, gsmile-light or gsmile-blue-orange (default: the last one used)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `gsmile-tui` script: the same options as `gsmile tui`."""
-    from gsmile_core.errors import GsmileError
+    from gsmile_core.cli import flag_of
+    from gsmile_core.errors import ConfigError, GsmileError
 
     parser = argparse.ArgumentParser(prog="gsmile-tui", description="The gSMILE auditor's terminal.")
     add_arguments(parser)
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .app import app_from_args
 
         app = app_from_args(args)
+    except ConfigError as error:
+        print(f"gsmile: error: {error.render(flag_of)}", file=sys.stderr)
+        return 2
     except GsmileError as error:
         print(f"gsmile: error: {error}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ _SESSION_SCRATCH = Path(tempfile.mkdtemp(prefix="gsmile-tests-"))
 atexit.register(shutil.rmtree, _SESSION_SCRATCH, ignore_errors=True)
 os.environ["GSMILE_CACHE_DIR"] = str(_SESSION_SCRATCH / "cache")
 os.environ["GSMILE_PRICES"] = str(_SESSION_SCRATCH / "no-prices.json")
+os.environ["GSMILE_SETTINGS"] = str(_SESSION_SCRATCH / "settings.toml")
 
 
 @pytest.fixture
@@ -39,3 +40,4 @@ def _private_cache_and_prices(tmp_path_factory, monkeypatch) -> None:
     scratch = tmp_path_factory.mktemp("gsmile-env")
     monkeypatch.setenv("GSMILE_CACHE_DIR", str(scratch / "cache"))
     monkeypatch.setenv("GSMILE_PRICES", str(scratch / "no-prices.json"))
+    monkeypatch.setenv("GSMILE_SETTINGS", str(scratch / "settings.toml"))

@@ -19,7 +19,7 @@ from .secrets import ResolvedKey, Secret, mask_url, redact_query, resolve_key, u
 from ..types import Generation, GenerationParams
 from .api_errors import classify, parse_retry_after
 
-__all__ = ["API_BACKENDS", "ApiBackend", "DEFAULT_TIMEOUT_S", "api_backend_options", "classify", "parse_retry_after"]
+__all__ = ["API_BACKENDS", "ApiBackend", "DEFAULT_TIMEOUT_S", "api_backend_options", "check_api_options", "classify", "parse_retry_after"]
 
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -142,24 +142,40 @@ def completion_prompt(prompt: str, params: GenerationParams) -> str:
 
 
 API_BACKENDS = ("openai", "anthropic", "together", "openai-compatible")
+NEEDS_BASE_URL = (
+    "the openai-compatible backend needs the server's base URL (for example "
+    "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
+)
 _API_CHOICE_BACKENDS = ("openai", "openai-compatible")
+
+
+def check_api_options(backend: str, *, base_url: str | None = None, api: str | None = None) -> None:
+    """Whether `backend` takes this base URL and endpoint choice, checked without reading any key
+    or opening a connection (ConfigError whose field is base_url or api)."""
+    if backend not in API_BACKENDS:
+        if base_url or api:
+            raise ConfigError(
+                f"a base URL and an API endpoint apply to API backends ({', '.join(API_BACKENDS)}), not {backend}",
+                field="base_url" if base_url else "api",
+            )
+        return
+    if api and backend not in _API_CHOICE_BACKENDS:
+        raise ConfigError(
+            f"the API endpoint choice applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}", field="api"
+        )
+    if backend == "openai-compatible" and not base_url:
+        raise ConfigError(NEEDS_BASE_URL, field="base_url")
+    if base_url:
+        resolve_base_url(backend, base_url)
 
 
 def api_backend_options(backend: str, *, base_url: str | None = None, api: str | None = None) -> dict[str, Any]:
     """Factory options for an API backend from front-end flags: the resolved key (env → keyring),
     the base URL and the endpoint choice. Raises ConfigError before any call when the key is
     missing or a flag does not apply."""
+    check_api_options(backend, base_url=base_url, api=api)
     if backend not in API_BACKENDS:
-        if base_url or api:
-            raise ConfigError(f"--base-url and --api apply to API backends ({', '.join(API_BACKENDS)}), not {backend}")
         return {}
-    if api and backend not in _API_CHOICE_BACKENDS:
-        raise ConfigError(f"--api applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}")
-    if backend == "openai-compatible" and not base_url:
-        raise ConfigError(
-            "--backend openai-compatible needs --base-url URL (for example "
-            "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
-        )
     options: dict[str, Any] = {"api_key": resolve_key(backend)}
     if base_url:
         options["base_url"] = resolve_base_url(backend, base_url)

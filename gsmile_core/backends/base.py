@@ -35,7 +35,7 @@ class Backend(Protocol):
 
 
 BackendFactory = Callable[..., Backend]
-BACKENDS: Registry[BackendFactory] = Registry("backend")
+BACKENDS: Registry[BackendFactory] = Registry("backend", field="backend")
 
 # Each backend's module registers it when imported; imported lazily so a missing optional SDK
 # only matters when that backend is asked for.

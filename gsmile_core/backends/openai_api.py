@@ -36,7 +36,7 @@ def api_for_model(model: str) -> str:
 def check_api(api: str | None) -> str | None:
     if api is None or api in API_NAMES:
         return api
-    raise ConfigError(f"--api must be one of {', '.join(API_NAMES)}, got {api!r}")
+    raise ConfigError(f"the API endpoint must be one of {', '.join(API_NAMES)}, got {api!r}", field="api")
 
 
 def read_chat_response(backend: ApiBackend, response: Any) -> Generation:

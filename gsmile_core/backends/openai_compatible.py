@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BackendError, ConfigError
+from .api_common import NEEDS_BASE_URL
 from .api_errors import classify
 from .base import BACKENDS
 from .openai_api import OpenAIFormatBackend
@@ -27,10 +28,7 @@ class OpenAICompatibleBackend(OpenAIFormatBackend):
 
     def __init__(self, *, model: str | None = None, base_url: str | None = None, **options: Any) -> None:
         if not base_url:
-            raise ConfigError(
-                "--backend openai-compatible needs --base-url URL (for example "
-                "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
-            )
+            raise ConfigError(NEEDS_BASE_URL, field="base_url")
         super().__init__(model=model, base_url=base_url, **options)
         if not self.model:
             self.model = self._discover_model()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,16 +129,12 @@ def plan_dry_run(
     masks, texts, _ = plan_perturbations(clean, features, **mask_options(config))
     jobs = plan_jobs(texts, config.samples_per_prompt)
     cached_jobs = stored_jobs(jobs, identity, config.generation_params(), run.cache, run.refresh)
+    cached_per_prompt = Counter(job.prompt for job in cached_jobs)  # one pass, not one per mask
     seen: set[str] = set()
     planned = []
     for mask, text in zip(masks, texts):
         planned.append(
-            PlannedPrompt(
-                mask=mask,
-                prompt=text,
-                duplicate=text in seen,
-                cached_samples=sum(1 for j in cached_jobs if j.prompt == text),
-            )
+            PlannedPrompt(mask=mask, prompt=text, duplicate=text in seen, cached_samples=cached_per_prompt[text])
         )
         seen.add(text)
     needed = [job for job in jobs if job not in cached_jobs]

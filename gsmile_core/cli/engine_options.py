@@ -168,6 +168,20 @@ def refuse_over_budget(jobs: Sequence[CallJob], identity: CallIdentity, config: 
     spending.refuse_run([job.prompt for job in jobs if job not in stored], len(stored))
 
 
+# A larger plan is printed as plain lines: a rich Table is laid out whole in memory before the
+# first row appears (100,000 rows took over a minute and 0.6 GB).
+TABLE_ROWS = 1_000
+
+
+def _status(plan: DryRunPlan, index: int) -> str:
+    item, k = plan.prompts[index], plan.samples_per_prompt
+    if item.duplicate:
+        return "duplicate (asked once)"
+    if item.cached_samples:
+        return f"cached {item.cached_samples}" + (f" of {2 * k if index == 0 and k > 1 else k}" if k > 1 else "")
+    return "to ask"
+
+
 def render_dry_run(plan: DryRunPlan) -> Group:
     """Every perturbed prompt with its mask, then the counts, tokens and cost."""
     table = Table(title="Perturbed prompts (dry run: nothing was sent)", title_justify="left")
@@ -175,16 +189,14 @@ def render_dry_run(plan: DryRunPlan) -> Group:
     table.add_column("mask")
     table.add_column("prompt")
     table.add_column("status")
-    k = plan.samples_per_prompt
     for index, item in enumerate(plan.prompts):
-        mask = "".join(str(bit) for bit in item.mask)
-        if item.duplicate:
-            status = "duplicate (asked once)"
-        elif item.cached_samples:
-            status = f"cached {item.cached_samples}" + (f" of {2 * k if index == 0 and k > 1 else k}" if k > 1 else "")
-        else:
-            status = "to ask"
-        table.add_row(str(index), mask, Text(item.prompt), status)
+        table.add_row(str(index), "".join(str(bit) for bit in item.mask), Text(item.prompt), _status(plan, index))
+    return Group(table, Text(dry_run_summary(plan)))
+
+
+def dry_run_summary(plan: DryRunPlan) -> str:
+    """The counts, tokens and cost of a dry run."""
+    k = plan.samples_per_prompt
     identity = plan.identity
     estimate = plan.estimate
     where = f" at {identity.base_url}" if identity.base_url else ""
@@ -206,8 +218,23 @@ def render_dry_run(plan: DryRunPlan) -> Group:
             f"estimated cost: at most ${estimate.cost:.4f} "
             f"(${estimate.price.input:g} / ${estimate.price.output:g} per million input/output tokens)"
         )
-    return Group(table, Text("\n".join(lines)))
+    return "\n".join(lines)
 
 
 def print_dry_run(plan: DryRunPlan, console: Console | None = None) -> None:
-    (console or stdout_console()).print(render_dry_run(plan))
+    """The dry run on the console: a table, or for a large plan one plain line per prompt, written
+    in batches (prompts are sanitised by the core, so no escape sequence reaches the terminal)."""
+    console = console or stdout_console()
+    if len(plan.prompts) <= TABLE_ROWS:
+        console.print(render_dry_run(plan))
+        return
+    console.print("Perturbed prompts (dry run: nothing was sent)   #  mask  status  prompt", markup=False)
+    width = len(str(len(plan.prompts) - 1))
+    for first in range(0, len(plan.prompts), TABLE_ROWS):
+        lines = []
+        for index in range(first, min(first + TABLE_ROWS, len(plan.prompts))):
+            item = plan.prompts[index]
+            mask = "".join(str(bit) for bit in item.mask)
+            lines.append(f"{index:>{width}}  {mask}  {_status(plan, index):<22}  {' '.join(item.prompt.split())}")
+        console.file.write("\n".join(lines) + "\n")
+    console.print(dry_run_summary(plan), markup=False, highlight=False)

@@ -13,12 +13,12 @@ from ..registry import Registry
 
 _METHOD = "gsmile_core.method"
 
-SAMPLERS: Registry = Registry("sampler")
+SAMPLERS: Registry = Registry("sampler", field="sampler")
 SAMPLERS.declare("bernoulli", f"{_METHOD}.perturb", "each word kept with probability 0.5 (the paper)")
 SAMPLERS.declare("uniform-count", f"{_METHOD}.perturb", "number of removed words uniform in 1..d-1 (LIME)")
 SAMPLERS.declare("local", f"{_METHOD}.perturb", "at most --max-removed words removed (MExGen)")
 
-EMBEDDERS: Registry = Registry("embedder")
+EMBEDDERS: Registry = Registry("embedder", field="embedder")
 EMBEDDERS.declare("glove", f"{_METHOD}.embed", "GloVe 6B 50d word vectors (offline, default)")
 EMBEDDERS.declare("minilm", f"{_METHOD}.embed_minilm", "all-MiniLM-L6-v2 contextual token vectors (int8 ONNX, offline)")
 
@@ -33,7 +33,7 @@ DISTANCES.declare("cvm", f"{_METHOD}.sliced_distances", "sliced Cramér–von Mi
 DISTANCES.declare("ad", f"{_METHOD}.sliced_distances", "sliced Anderson–Darling: mean standardised statistic (floored at 0)")
 DISTANCES.declare("wasserstein-1d", f"{_METHOD}.sliced_distances", "sliced Wasserstein: mean 1-D W_p over random projections")
 
-SURROGATES: Registry = Registry("surrogate")
+SURROGATES: Registry = Registry("surrogate", field="surrogate")
 SURROGATES.declare("wls", f"{_METHOD}.surrogate", "weighted least squares (paper eq. 6)")
 SURROGATES.declare("bayes", f"{_METHOD}.surrogate", "Bayesian ridge with per-word posterior std")
 SURROGATES.declare("lime", f"{_METHOD}.surrogate", "LIME baseline: ridge (alpha=1) with LIME's mask kernel")

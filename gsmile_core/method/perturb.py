@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..types import Feature
 from .parts import SAMPLERS
-from .segment import apply_mask
+from .segment import MaskedText
 
 Mask = tuple[int, ...]
 
@@ -45,6 +45,10 @@ class Sampler:
         """Masks this sampler can produce, excluding the empty one and the original."""
         return max(2**self.d - 2, 0)
 
+    def fits(self, budget: int) -> bool:
+        """Whether the whole support and the original fit in `budget` masks (then it is enumerated)."""
+        return self.support_size() + 1 <= budget
+
     def enumerate(self) -> Iterator[Mask]:
         """Every mask of the support, in a fixed order (fewest removals first)."""
         for removed in range(1, self.d):
@@ -54,11 +58,9 @@ class Sampler:
 
 def _mask_without(d: int, drop: tuple[int, ...] | np.ndarray) -> Mask:
     mask = [1] * d
-    for i in drop:
-        mask[int(i)] = 0
+    for i in drop.tolist() if isinstance(drop, np.ndarray) else drop:  # plain ints: no numpy scalar per entry
+        mask[i] = 0
     return tuple(mask)
-
-
 
 
 @SAMPLERS.register("bernoulli")
@@ -90,7 +92,10 @@ class LocalSampler(Sampler):
     def __init__(self, n_features: int, max_removed: int | None = None) -> None:
         super().__init__(n_features, max_removed)
         if max_removed is None or max_removed < 1:
-            raise ConfigError("--sampler local needs --max-removed k with k >= 1")
+            raise ConfigError(
+                "the local sampler needs max removed (the most words one mask removes), at least 1",
+                field="max_removed",
+            )
         self.k = min(max_removed, max(n_features - 1, 0))
 
     def draw(self, rng: np.random.Generator) -> Mask:
@@ -99,6 +104,15 @@ class LocalSampler(Sampler):
 
     def support_size(self) -> int:
         return sum(math.comb(self.d, r) for r in range(1, self.k + 1))
+
+    def fits(self, budget: int) -> bool:
+        # summed only until it passes the budget: on a long prompt the full sum is huge numbers
+        total = 1
+        for removed in range(1, self.k + 1):
+            total += math.comb(self.d, removed)
+            if total > budget:
+                return False
+        return True
 
     def enumerate(self) -> Iterator[Mask]:
         for removed in range(1, self.k + 1):
@@ -122,10 +136,10 @@ def make_masks(
     if n_features < 1:
         raise ConfigError("the prompt has no words to explain")
     if budget < 1:
-        raise ConfigError("the number of perturbations must be at least 1")
+        raise ConfigError("the number of perturbations must be at least 1", field="perturbations")
     original: Mask = (1,) * n_features
     chosen = SAMPLERS.get(sampler)(n_features, max_removed)
-    if chosen.support_size() + 1 <= budget:
+    if chosen.fits(budget):
         return (original, *chosen.enumerate()), True
 
     rng = np.random.default_rng(seed)
@@ -151,6 +165,11 @@ def plan_perturbations(
     seed: int,
     max_removed: int | None = None,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[str, ...], bool]:
-    """The masks, the exact text sent for each, and whether the masks were enumerated."""
+    """The masks, the exact text sent for each, and whether the masks were enumerated.
+
+    Time and memory grow with `perturbations` × the prompt's length (the masks and their texts are
+    all kept: every one is sent); `ExplainConfig` bounds `perturbations` by MAX_PERTURBATIONS.
+    """
     masks, enumerated = make_masks(len(features), perturbations, sampler=sampler, seed=seed, max_removed=max_removed)
-    return masks, tuple(apply_mask(prompt, features, m) for m in masks), enumerated
+    text_of = MaskedText(prompt, features)
+    return masks, tuple(text_of(m) for m in masks), enumerated

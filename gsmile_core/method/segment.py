@@ -30,29 +30,48 @@ def apply_mask(prompt: str, features: Sequence[Feature], mask: Sequence[int]) ->
     Text between units that is not whitespace is protected (a `[[...]]` or `--keep` span, see
     `units`) and always kept. Each kept piece is preceded by the whitespace between it and the
     piece just before it in the prompt, so removing a unit never glues its neighbours together
-    nor doubles a space.
+    nor doubles a space. To rebuild many masks of one prompt, build one `MaskedText`.
     """
-    if len(mask) != len(features):
-        raise ValueError(f"mask has {len(mask)} entries for {len(features)} features")
-    pieces: list[str] = []
-    previous_end: int | None = None
-    for start, end, keep in _pieces(prompt, features, mask):
-        if keep:
-            if previous_end is not None:
-                pieces.append(prompt[previous_end:start] or " ")
-            pieces.append(prompt[start:end])
-        if keep or previous_end is not None:
-            # The separator before the next kept piece is the whitespace just before it.
+    return MaskedText(prompt, features)(mask)
+
+
+class MaskedText:
+    """The text of any mask of one prompt (`apply_mask`), with the prompt's layout worked out once.
+
+    Why: a plan of thousands of masks rebuilds the same prompt thousands of times; the pieces
+    (units and protected stretches) and the whitespace before each are the same for every mask,
+    so only the choice of pieces is left per mask.
+    """
+
+    def __init__(self, prompt: str, features: Sequence[Feature]) -> None:
+        self.n_features = len(features)
+        owners: list[int] = []  # the feature index of each piece; -1: a protected stretch, always kept
+        texts: list[str] = []
+        joined: list[str] = []  # the piece after its separator (the whitespace just before it)
+        previous_end: int | None = None
+        for start, end, owner in _pieces(prompt, features):
+            owners.append(owner)
+            texts.append(prompt[start:end])
+            joined.append((prompt[previous_end:start] or " ") + prompt[start:end] if previous_end is not None else "")
             previous_end = end
-    return "".join(pieces)
+        self._owners, self._texts, self._joined = tuple(owners), tuple(texts), tuple(joined)
+
+    def __call__(self, mask: Sequence[int]) -> str:
+        if len(mask) != self.n_features:
+            raise ValueError(f"mask has {len(mask)} entries for {self.n_features} features")
+        kept = [i for i, owner in enumerate(self._owners) if owner < 0 or mask[owner]]
+        if not kept:
+            return ""
+        return self._texts[kept[0]] + "".join([self._joined[i] for i in kept[1:]])
 
 
-def _pieces(prompt: str, features: Sequence[Feature], mask: Sequence[int]):
-    """(start, end, keep) of every unit and every protected stretch between units, in order."""
+def _pieces(prompt: str, features: Sequence[Feature]):
+    """(start, end, feature index) of every unit and (start, end, -1) of every protected stretch
+    between units, in order."""
     cursor = 0
-    for feature, keep in zip(features, mask):
+    for index, feature in enumerate(features):
         yield from _protected_between(prompt, cursor, feature.start)
-        yield feature.start, feature.end, bool(keep)
+        yield feature.start, feature.end, index
         cursor = feature.end
     yield from _protected_between(prompt, cursor, len(prompt))
 
@@ -62,7 +81,7 @@ def _protected_between(prompt: str, start: int, end: int):
     core = gap.strip()
     if core:
         left = start + len(gap) - len(gap.lstrip())
-        yield left, left + len(core), True
+        yield left, left + len(core), -1
 
 
 def prepare_prompt(
@@ -84,7 +103,8 @@ def prepare_prompt(
     if words > max_words:
         raise ConfigError(
             f"the prompt has {words} words; the limit is {max_words} "
-            f"(raise it with --max-words, or explain the document in parts)"
+            f"(raise max words, or explain the document in parts)",
+            field="max_words",
         )
     segmented = segment(clean, unit, keep, protect)
     return segmented.text, segmented.units

@@ -149,14 +149,16 @@ def segment(
     matches of `keep`, and the (start, end) spans of `protect` (offsets in the text without
     markers; the drill-down protects everything outside the units it explains)."""
     if level not in UNIT_CHOICES:
-        raise ConfigError(f"unknown unit {level!r} (known: {', '.join(UNIT_CHOICES)})")
+        raise ConfigError(f"unknown unit {level!r} (known: {', '.join(UNIT_CHOICES)})", field="unit")
     text, marked = strip_markers(prompt)
     spans = [*marked, *protect]
     if keep:
         try:
             pattern = re.compile(keep)
         except re.error as error:
-            raise ConfigError(f"--keep {keep!r} is not a valid regular expression ({error})") from None
+            raise ConfigError(
+                f"the kept-text pattern {keep!r} is not a valid regular expression ({error})", field="keep"
+            ) from None
         spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
     protected = _merge(spans)
     chosen = auto_level(text) if level == "auto" else level

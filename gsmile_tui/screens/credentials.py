@@ -1,6 +1,7 @@
 """Credentials: each provider's key source (this session only / environment / keyring /
 missing) with the key masked; save or delete through the keyring from a worker thread; when no
-secure keyring exists, say so and offer a this-session-only key.
+secure keyring exists, say so and offer only a this-session-only key (nothing on the screen
+offers to save into a keyring that is not there).
 
 The typed key stays in the password Input's value until it is wrapped in a `Secret` (masked
 repr) inline and the Input is cleared: no plain local variable holds it.
@@ -40,13 +41,13 @@ class CredentialsScreen(Screen):
         yield Header(icon="≋")
         yield Label("checking the keyring…", id="keyring-status", markup=False)
         yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
-        yield Label("Key for the selected provider (enter saves it in the keyring):", classes="section")
+        yield Label("Key for the selected provider:", id="key-prompt", classes="section", markup=False)
         yield SecretInput(placeholder="paste the API key", id="key-input")
         yield Label("", id="keys-message", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title, self.sub_title = "gSMILE", "API keys"
+        self.title, self.sub_title = "gSMILE", "provider credentials"
         self.query_one(DataTable).add_columns("provider", "key source", "key", "sent to")
         self.reload()
         self.query_one(DataTable).focus()
@@ -63,9 +64,24 @@ class CredentialsScreen(Screen):
         rows = key_rows(self.app.session_keys, status)
         self.app.call_from_thread(self.show, status, rows)
 
+    @property
+    def keyring_usable(self) -> bool:
+        return self.status is not None and self.status.usable and self.status.secure
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete":  # no keyring: nothing to delete from (hidden, not offered)
+            return self.keyring_usable
+        return True
+
     def show(self, status: KeyringStatus, rows: list[KeyRow]) -> None:
         self.status, self.rows = status, rows
         self.query_one("#keyring-status", Label).update(keyring_sentence(status))
+        self.query_one("#key-prompt", Label).update(
+            "Key for the selected provider (enter saves it in the keyring; f2 uses it for this session only):"
+            if self.keyring_usable
+            else "Key for the selected provider (f2 uses it for this session only; there is no keyring to save it in):"
+        )
+        self.refresh_bindings()
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()

@@ -1,7 +1,8 @@
 """Export the session or the run on screen as HTML, Markdown, JSON or an SVG heatmap.
 
 Rendering and the atomic write are `gsmile_core.report.export`, run in a worker thread. The
-report uses the current theme's heatmap colours on a white page.
+report uses the current theme's heatmap colours on a white page. A file name whose extension is
+another format's (JSON into `x.svg`) is questioned first: enter again writes it anyway.
 """
 
 from __future__ import annotations
@@ -20,6 +21,17 @@ from gsmile_core.errors import GsmileError
 from gsmile_core.report import Palette, export
 
 EXTENSIONS = {"html": "html", "markdown": "md", "json": "json", "svg": "svg"}
+FORMAT_OF_EXTENSION = {"html": "html", "htm": "html", "md": "markdown", "markdown": "markdown", "json": "json", "svg": "svg"}
+FORMAT_NAMES = {"html": "HTML", "markdown": "Markdown", "json": "JSON", "svg": "SVG"}
+
+
+def extension_mismatch(path: Path, fmt: str) -> str | None:
+    """A warning when `path`'s extension belongs to another format than `fmt`, else None."""
+    other = FORMAT_OF_EXTENSION.get(path.suffix.lower().lstrip("."))
+    if other is None or other == fmt:
+        return None
+    return (f"{path.name} ends in {path.suffix} ({FORMAT_NAMES[other]}) but the format is {FORMAT_NAMES[fmt]}: "
+            "press enter again to write it anyway, or change the name or the format")
 
 
 def theme_palette(app) -> Palette:
@@ -45,6 +57,10 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen .row > Select, ExportScreen .row > Input { width: 1fr; }
     ExportScreen #export-message { height: auto; width: 1fr; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questioned: tuple[Path, str] | None = None  # a mismatch already shown once
 
     def compose(self) -> ComposeResult:
         has_run = self.app.main_screen.shown_run_id is not None
@@ -89,6 +105,11 @@ class ExportScreen(ModalScreen[Path | None]):
         run_ids = [self.app.main_screen.shown_run_id] if scope == "run" else None
         if not session.runs:
             self.query_one("#export-message", Label).update("nothing to export yet: the session has no runs")
+            return
+        warning = extension_mismatch(path, fmt)
+        if warning is not None and self.questioned != (path, fmt):
+            self.questioned = (path, fmt)
+            self.query_one("#export-message", Label).update(warning)
             return
         self.query_one("#export-message", Label).update("writing…")
         self.write(session, fmt, path, theme_palette(self.app), run_ids)

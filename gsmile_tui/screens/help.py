@@ -21,7 +21,7 @@ def binding_rows(owners: list[tuple[str, type]]) -> list[tuple[str, str, str]]:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             keys = ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
-            rows.append((where, keys, binding.description))
+            rows.append((where, keys, binding.tooltip or binding.description))
     return rows
 
 
@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("gSMILE keys (escape closes) · ctrl+p opens the command palette", classes="section")
+            yield Label("Keyboard shortcuts (escape closes) · ctrl+p opens the command palette", classes="section")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:

@@ -3,21 +3,28 @@
 Layout and wiring only: a Run builds a `RunRequest` (a trust check a `CheckRequest`) and gives it
 to the app's runner; the runner's messages are routed to the widgets; a finished explanation (or
 check) is handed to the app, which keeps it in the session (and auto-saves).
+
+Focus follows the pane: a tab's key (F2-F6, F12) shows the tab and focuses its main widget, or
+the widget last focused in it, so typing, arrows and the pane's keys work at once; the pane that
+holds the focus has a highlighted border (app.tcss).
 """
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane, TextArea
+from textual.widget import Widget
+from textual.widgets import Header, Label, Static, TabbedContent, TabPane, TextArea
+from textual.worker import Worker, WorkerState
 
 from gsmile_core.calls.backend_options import origin_of
 from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
+from gsmile_core.calls.dryrun import static_identity
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.render_terminal import run_summary
 from gsmile_core.sanitize import one_line
@@ -38,21 +45,32 @@ from ..messages import (
 )
 from ..runner import CheckRequest, RunRequest, check_inputs, check_plan, check_prompt, dry_run
 from ..widgets.checks import ChecksView
+from ..widgets.footer import FittingFooter
 from ..widgets.heatmap import TokenHeatmap
 from ..widgets.legend import HeatLegend
 from ..widgets.run_log import RunLog
-from ..widgets.settings import RunSettings
+from ..widgets.settings import BackendChoice, RunSettings
 from ..widgets.tables import FidelityTable, PerturbationTable, TopWordsTable
 from ..widgets.word_detail import WordDetail
 
 STAGE_WORDS = {"generate": "answers", "embed": "answers embedded", "pvalues": "p-values", "fit": "fits"}
 TABS = ("tab-prompt", "tab-log", "tab-heatmap", "tab-metrics", "tab-perturbations", "tab-checks")
+# The widget a tab's key focuses the first time (later: the one last focused in that tab).
+PANE_FOCUS = {
+    "tab-prompt": "#prompt",
+    "tab-log": "#log",
+    "tab-heatmap": "#heatmap",
+    "tab-metrics": "#top-words",
+    "tab-perturbations": "#perturbations",
+    "tab-checks": "#field-edited",
+}
+SORT_HINT = "s: next column · r: reverse · or select a header"
 
 
 class MainScreen(Screen):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel"),  # shown and active only while something runs
         Binding("ctrl+g", "dry_run", "Dry run", priority=True),
         Binding("f2", "tab('tab-prompt')", "Prompt", show=False, priority=True),
         Binding("f3", "tab('tab-log')", "Log", show=False, priority=True),
@@ -64,49 +82,60 @@ class MainScreen(Screen):
         Binding("right_square_bracket", "show_run(1)", "Next run", show=False),
     ]
 
-    def __init__(self, prompt: str = "", backend: str = "fake", config: ExplainConfig | None = None) -> None:
+    def __init__(
+        self, prompt: str = "", choice: BackendChoice | None = None, config: ExplainConfig | None = None
+    ) -> None:
         super().__init__(id="main")
         self.initial_prompt = prompt
-        self.initial_backend = backend
+        self.initial_choice = choice or BackendChoice("fake")
         self.initial_config = config
         self.shown_run: int | None = None  # index into app.session.runs
         self._repeat: tuple[int, int] | None = None  # (explanation, of R) of a running consistency check
+        self._last_focus: dict[str, Widget] = {}  # tab id -> the widget last focused in it
+        self.planning: Worker | None = None  # a dry run being planned (a thread; escape cancels)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≋")
         with TabbedContent(initial="tab-prompt", id="tabs"):
             with TabPane("Prompt F2", id="tab-prompt"):
                 with Horizontal():
-                    with Vertical(id="prompt-side"):
-                        yield Label("Prompt", classes="section")
+                    with Vertical(id="prompt-side", classes="pane") as side:
+                        side.border_title = "Prompt"
                         yield TextArea(self.initial_prompt, id="prompt", soft_wrap=True, show_line_numbers=False)
                         yield Label("", id="prompt-error", markup=False)
-                    yield RunSettings(self.initial_backend, self.initial_config, id="settings")
+                    settings = RunSettings(self.initial_choice, self.initial_config, id="settings", classes="pane")
+                    settings.border_title = "Settings"
+                    yield settings
             with TabPane("Log F3", id="tab-log"):
                 yield RunLog(clock=getattr(self.app, "clock", None), id="runlog")
             with TabPane("Heatmap F4", id="tab-heatmap"):
                 yield Label("No run yet.", id="run-title", markup=False)
                 with Horizontal():
-                    with VerticalScroll(id="heat-side"):
+                    with VerticalScroll(id="heat-side", classes="pane") as heat:
+                        heat.border_title = "Heatmap · ← → select a word"
                         yield TokenHeatmap(id="heatmap")
                         yield HeatLegend(id="legend")
                         yield WordDetail(id="word-detail")
-                    with VerticalScroll(id="answer-side"):
-                        yield Label("Original answer", classes="section")
+                    with VerticalScroll(id="answer-side", classes="pane") as answer:
+                        answer.border_title = "Original answer"
                         yield Static("", id="answer", markup=False)
             with TabPane("Metrics F5", id="tab-metrics"):
-                with VerticalScroll():
+                with VerticalScroll(id="metrics", classes="pane") as metrics:
+                    metrics.border_title = "Metrics"
                     yield Label("Fidelity of the surrogate (paper eqs. 17-22)", classes="section")
                     yield FidelityTable(id="fidelity")
                     yield Label("Top words", classes="section")
                     yield TopWordsTable(id="top-words")
                     yield Static("", id="summary", markup=False)
             with TabPane("Perturbations F6", id="tab-perturbations"):
-                yield Label("sorted by original order · s: next column · r: reverse", id="sort-label", markup=False)
-                yield PerturbationTable(id="perturbations")
+                table = PerturbationTable(id="perturbations", classes="pane")
+                table.border_title = f"Perturbations · sorted by original order · {SORT_HINT}"
+                yield table
             with TabPane("Checks F12", id="tab-checks"):
-                yield ChecksView(id="checks")
-        yield Footer()
+                checks = ChecksView(id="checks", classes="pane")
+                checks.border_title = "Trust checks"
+                yield checks
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.query_one(ChecksView).connect(self._plan_check, self._validate_check)
@@ -137,26 +166,48 @@ class MainScreen(Screen):
         self.query_one("#prompt-error", Label).update(message)
 
     def request(self, prompts: tuple[str, ...], label: str = "run") -> RunRequest | None:
-        """A RunRequest from the form, or None after showing what is wrong."""
-        config = self.settings.validate()
+        """A RunRequest from the form, or None after showing what is wrong (the first wrong
+        field focused). Valid settings are kept for the next launch."""
+        settings = self.settings
+        config = settings.validate()
         if config is None:
-            self.query_one(TabbedContent).active = "tab-prompt"
+            self.action_tab("tab-prompt")
+            wrong = settings.first_invalid()
+            if wrong is not None:
+                self.set_focus(wrong)
             self.notify("fix the highlighted settings first", severity="error")
             return None
-        backend = self.settings.backend
-        options = self.app.backend_options(backend, self.settings.model, config)
+        backend = settings.backend
+        options = self.app.backend_options(backend, settings.model, config, settings.base_url)
+        self.app.remember_settings(settings.choice, config)
         return RunRequest(prompts, backend, config, options, label, self.app.response_cache)
 
-    # -- actions -------------------------------------------------------------------------------
+    # -- tabs and focus --------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
+        """Show `tab` and move the focus into it, at once: focusing first and then letting the
+        old pane hide (as before) made Textual refocus a field of the old pane, which switched
+        the tab back."""
         self.query_one(TabbedContent).active = tab
-        if tab == "tab-checks":
-            self.query_one("#field-edited").focus()
+        remembered = self._last_focus.get(tab)
+        target = remembered if remembered is not None and remembered.is_attached and remembered.focusable else None
+        self.set_focus(target or self.query_one(PANE_FOCUS[tab]))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        pane = next((a for a in event.widget.ancestors if isinstance(a, TabPane)), None)
+        if pane is not None and pane.id in PANE_FOCUS:
+            self._last_focus[pane.id] = event.widget
+
+    @property
+    def busy(self) -> bool:
+        """A run, a check or a dry-run plan is under way (escape cancels it)."""
+        return self.app.runner.running or (self.planning is not None and self.planning.is_running)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # on the Checks tab ctrl+r runs the focused check (ChecksView's binding), not the prompt
         if action == "run" and self.query_one(TabbedContent).active == "tab-checks":
             return False
+        if action == "cancel":
+            return self.busy  # escape means cancel only while something runs
         return True
 
     def action_run(self) -> None:
@@ -178,23 +229,44 @@ class MainScreen(Screen):
         self.action_tab("tab-log")
 
     def action_cancel(self) -> None:
-        if self.app.runner.cancel():
+        if self.planning is not None and self.planning.is_running:
+            self.planning.cancel()
+            self.set_prompt_error("dry run cancelled")
+            self.refresh_bindings()
+        elif self.app.runner.cancel():
             self.notify("cancelling the run…")
 
     def action_dry_run(self) -> None:
+        """Plan the dry run in a thread (a large plan takes seconds; the keys keep working and
+        escape cancels), then show it."""
+        if self.busy:
+            self.notify("a run or a dry run is in progress (escape cancels it)", severity="warning")
+            return
         request = self.request((self.prompt_text,), "dry-run")
         if request is None:
             return
-        try:
-            plan = dry_run(request)
-        except GsmileError as error:
-            self.set_prompt_error(str(error))
-            self.notify(str(error), severity="error")
-            return
-        self.set_prompt_error("")
-        from .dry_run import DryRunScreen
+        self.set_prompt_error(f"planning {request.config.perturbations:,} perturbations… (escape cancels)")
+        self.planning = self.run_worker(
+            lambda: dry_run(request), name="dry-run", group="dry-run", thread=True, exit_on_error=False
+        )
+        self.refresh_bindings()
 
-        self.app.push_screen(DryRunScreen(plan, request))
+    @on(Worker.StateChanged)
+    def _planned(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.planning or not event.worker.is_finished:
+            return
+        self.planning = None
+        self.refresh_bindings()
+        if event.state == WorkerState.SUCCESS:
+            self.set_prompt_error("")
+            from .dry_run import DryRunScreen
+
+            self.app.push_screen(DryRunScreen(event.worker.result))
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, GsmileError) else f"unexpected {type(error).__name__}: {error}"
+            self.set_prompt_error(one_line(message))
+            self.notify(one_line(message), severity="error")
 
     def action_show_run(self, step: int) -> None:
         runs = self.app.session.runs
@@ -211,10 +283,34 @@ class MainScreen(Screen):
         self.show_explanation(run.explanation, title)
         self.query_one(ChecksView).show(run, f"Checks of {title}")
 
+    def session_opened(self) -> None:
+        """A session was opened: its last run on screen, with the prompt, backend and settings
+        that made it in the form, and a fresh log (the old one was another session's)."""
+        session = self.app.session
+        if not session.runs:
+            self.start_over()
+            return
+        self.refresh_title()
+        self.log_widget.clear(f"session {one_line(session.name, 60)} opened: {len(session.runs)} runs")
+        self.show_run(len(session.runs) - 1)
+        explanation = session.runs[-1].explanation
+        self.query_one("#prompt", TextArea).text = explanation.prompt
+        backend, model = explanation.provenance.backend, explanation.provenance.model
+        settings = self.settings
+        try:
+            default_model = static_identity(backend, {}).model
+            base_url = settings.choice.base_url if settings.backend == backend else ""
+            config = config_of(explanation)
+            settings.restore(BackendChoice(backend, "" if model == default_model else model, base_url), config)
+        except ConfigError as error:  # e.g. a backend this installation does not have
+            self.notify(f"the form keeps its settings: {one_line(str(error))}", severity="warning", timeout=10)
+        settings.validate()
+
     def start_over(self) -> None:
-        """Forget the shown run (a new or empty session)."""
+        """Forget the shown run (a new or empty session); the log starts afresh."""
         self.shown_run = None
         self.refresh_title()
+        self.log_widget.clear(f"session {one_line(self.app.session.name, 60)}")
         self.query_one("#run-title", Label).update("No run yet.")
         self.query_one(TokenHeatmap).show(None)
         self.query_one(HeatLegend).show(None)
@@ -226,7 +322,7 @@ class MainScreen(Screen):
         self.query_one(ChecksView).show(None)
 
     def show_explanation(self, explanation: Explanation, title: str) -> None:
-        self.query_one("#run-title", Label).update(title + "   [ ] other runs · ← → select a word")
+        self.query_one("#run-title", Label).update(title + "   [ ] other runs")
         self.query_one(TokenHeatmap).show(explanation)
         self.query_one(HeatLegend).show(explanation)
         self.query_one("#answer", Static).update(Content(explanation.original_output))
@@ -252,19 +348,9 @@ class MainScreen(Screen):
         if event.heatmap.explanation is not None:
             self.query_one(WordDetail).show(event.heatmap.explanation, event.support)
 
-    @on(PerturbationTable.HeaderSelected)
-    def _sorted(self) -> None:
-        self.call_after_refresh(self._update_sort_label)
-
-    def on_key(self, event) -> None:
-        if event.key in ("s", "r") and isinstance(self.focused, PerturbationTable):
-            self.call_after_refresh(self._update_sort_label)
-
-    def _update_sort_label(self) -> None:
-        table = self.query_one(PerturbationTable)
-        self.query_one("#sort-label", Label).update(
-            f"sorted by {table.sort_label} · s: next column · r: reverse"
-        )
+    @on(PerturbationTable.SortChanged)
+    def _sorted(self, event: PerturbationTable.SortChanged) -> None:
+        event.table.border_title = f"Perturbations · sorted by {event.table.sort_label} · {SORT_HINT}"
 
     # -- trust checks --------------------------------------------------------------------------
     def check_request(self, kind: str, run_id: str, inputs: CheckInputs) -> CheckRequest:
@@ -365,7 +451,6 @@ class MainScreen(Screen):
         self.refresh_title()
         self.show_run(len(self.app.session.runs) - 1)
         self.action_tab("tab-heatmap")
-        self.query_one(TokenHeatmap).focus()
 
     def on_run_failed(self, message: RunFailed) -> None:
         self.log_widget.stopped(f"error: {message.message}")

@@ -2,6 +2,10 @@
 
 Fed by the runner's messages through `RunLog`'s methods. Lines are `rich.text.Text` written to a
 RichLog with markup off, so an answer can never act as markup; every line is kept (no dropping).
+
+While answers arrive the bar counts model calls only: an answer from the cache is instant, so
+counting it as done would make the ETA promise model calls at cache speed. A stopped run (done,
+cancelled, failed) shows no ETA and takes no more progress.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ class RunLog(Vertical):
     DEFAULT_CSS = """
     RunLog { height: 1fr; }
     RunLog #stage-line { height: 1; width: 1fr; }
-    RunLog #stage { width: 24; }
+    RunLog #stage { width: auto; max-width: 40; margin-right: 1; }
     RunLog #counters { height: 1; color: $text-muted; }
-    RunLog RichLog { height: 1fr; border: round $panel; }
+    RunLog RichLog { height: 1fr; }
     """
 
     def __init__(self, clock=None, **kwargs) -> None:
@@ -33,6 +37,7 @@ class RunLog(Vertical):
         self.warnings = 0
         self.spent_usd: float | None = None  # None until a priced answer arrives
         self.lines: list[str] = []  # plain text of every line written (tests, export of the log)
+        self.stopped_at: str | None = "idle"  # why no progress is taken (None while running)
 
     def compose(self) -> ComposeResult:
         from textual.containers import Horizontal
@@ -41,23 +46,47 @@ class RunLog(Vertical):
             yield Label("idle", id="stage", markup=False)
             yield ProgressBar(total=1, id="progress", show_eta=True, clock=self._clock)
         yield Label("", id="counters", markup=False)
-        yield RichLog(id="log", markup=False, wrap=True, highlight=False, auto_scroll=True)
+        log = RichLog(id="log", markup=False, wrap=True, highlight=False, auto_scroll=True, classes="pane")
+        log.border_title = "Log"
+        yield log
 
     def on_mount(self) -> None:
         self._update_counters()
+        self._show_eta(False)
 
     # -- fed by the screen from runner messages --------------------------------------------
     def reset(self, heading: str) -> None:
+        """A new run or check starts: counters to zero, the bar waiting (it plans first)."""
         self.calls = self.cache_hits = self.retries = self.warnings = 0
         self.spent_usd = None
+        self.stopped_at = None
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one("#stage", Label).update("starting")
+        self.query_one("#stage", Label).update("planning")
+        self._show_eta(True)
+        self._update_counters()
+        self.write(heading, "bold")
+
+    def clear(self, heading: str) -> None:
+        """Forget every line (another session is on screen) and show `heading`."""
+        self.lines.clear()
+        self.query_one(RichLog).clear()
+        self.calls = self.cache_hits = self.retries = self.warnings = 0
+        self.spent_usd = None
+        self._stop("idle")
+        self.query_one(ProgressBar).update(total=1, progress=0)
         self._update_counters()
         self.write(heading, "bold")
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        self.query_one("#stage", Label).update(STAGE_LABELS.get(stage, stage))
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        if self.stopped_at is not None:
+            return  # a late progress message of a run that has stopped
+        label = STAGE_LABELS.get(stage, stage)
+        if stage == "generate":  # model calls only: the cache hits among the first `done` answers are left out
+            done, total = done - self.cache_hits, total - self.cache_hits
+            if self.cache_hits:
+                label = f"{label} ({self.cache_hits} cached)"
+        self.query_one("#stage", Label).update(label)
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=max(done, 0))
 
     def answer(
         self, done: int, total: int, prompt: str, output: str, cached: bool, spent_usd: float | None = None
@@ -81,7 +110,7 @@ class RunLog(Vertical):
         self.write(f"{level}: {one_line(message)}", "yellow" if level == "warning" else ("red" if level == "error" else "cyan"))
 
     def finished(self, explanation: Explanation) -> None:
-        self.query_one("#stage", Label).update("done")
+        self._stop("done")
         for j, p in enumerate(explanation.perturbations):
             mask = "".join(map(str, p.mask))
             prompt_distance = "" if p.input_distance is None else f"  δ {p.input_distance:.3f}"
@@ -94,8 +123,17 @@ class RunLog(Vertical):
         )
 
     def stopped(self, text: str, style: str = "bold red") -> None:
-        self.query_one("#stage", Label).update("stopped")
+        self._stop("stopped")
         self.write(text, style)
+
+    def _stop(self, why: str) -> None:
+        self.stopped_at = why
+        self.query_one("#stage", Label).update(why)
+        self._show_eta(False)
+
+    def _show_eta(self, shown: bool) -> None:
+        # the bar's own ETA part ("#eta", as Textual's docs name it): a stopped run has no ETA
+        self.query_one(ProgressBar).query_one("#eta").display = shown
 
     def write(self, text: str, style: str = "") -> None:
         self.lines.append(text)

@@ -2,13 +2,14 @@
 
 Every cell is a `rich.text.Text` (DataTable would parse a plain `str` as markup, and answers are
 untrusted). The perturbation table sorts by any column: `s` picks the next column, `r` reverses,
-or select a header.
+or select a header; each change posts `PerturbationTable.SortChanged` after the rows are sorted.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from gsmile_core.sanitize import one_line
@@ -81,9 +82,20 @@ PERTURBATION_COLUMNS = (
 class PerturbationTable(DataTable):
     DEFAULT_CSS = "PerturbationTable { height: 1fr; }"
     BINDINGS = [
-        Binding("s", "next_sort", "Sort by next column"),
-        Binding("r", "reverse_sort", "Reverse sort"),
+        Binding("s", "next_sort", "Sort", tooltip="sort by the next column"),
+        Binding("r", "reverse_sort", "Reverse", tooltip="reverse the sort"),
     ]
+
+    class SortChanged(Message):
+        """The rows were sorted anew (`table.sort_label` says how)."""
+
+        def __init__(self, table: PerturbationTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> PerturbationTable:
+            return self.table
 
     def __init__(self, **kwargs) -> None:
         super().__init__(zebra_stripes=True, **kwargs)
@@ -108,6 +120,7 @@ class PerturbationTable(DataTable):
     def sort_by(self, column: int | None, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
         self._fill()
+        self.post_message(self.SortChanged(self))
 
     def action_next_sort(self) -> None:
         following = 0 if self.sort_column is None else self.sort_column + 1

@@ -130,8 +130,9 @@ def test_endpoint_chosen_by_model_name_and_overridable(provider_server):
     assert make(provider_server, "openai", model="gpt-3.5-turbo-instruct").describe()["api"] == "completions"
     assert make(provider_server, "openai", model="gpt-3.5-turbo-instruct", api="chat").describe()["api"] == "chat"
     assert make(provider_server, "openai", model="gpt-4o", api="completions").describe()["api"] == "completions"
-    with pytest.raises(ConfigError, match="--api must be one of chat, completions"):
+    with pytest.raises(ConfigError, match="the API endpoint must be one of chat, completions") as raised:
         make(provider_server, "openai", api="responses")
+    assert raised.value.field == "api"
 
 
 async def test_forced_completions_endpoint_is_used(provider_server):
@@ -152,8 +153,9 @@ async def test_openai_compatible_discovers_the_single_model(provider_server):
 
 
 def test_openai_compatible_needs_a_base_url():
-    with pytest.raises(ConfigError, match="needs --base-url"):
+    with pytest.raises(ConfigError, match="needs the server's base URL") as raised:
         create_backend("openai-compatible", model="m")
+    assert raised.value.field == "base_url"
 
 
 def test_openai_compatible_never_takes_the_openai_key(provider_server, monkeypatch):
@@ -172,8 +174,9 @@ async def test_describe_names_the_destination_never_the_key(provider_server):
 
 
 def test_bad_base_url_is_one_clear_error():
-    with pytest.raises(ConfigError, match="--base-url must be an http"):
+    with pytest.raises(ConfigError, match="the base URL must be an http") as raised:
         create_backend("openai", api_key=KEY, base_url="ftp://example.com")
+    assert raised.value.field == "base_url"
     with pytest.raises(ConfigError, match="user name or password"):
         create_backend("openai", api_key=KEY, base_url="https://user:pw@example.com/v1")
 

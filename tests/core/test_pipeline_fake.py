@@ -112,9 +112,10 @@ def test_empty_prompts_are_refused(prompt):
 
 
 def test_too_long_prompt_is_refused_with_the_limit():
-    with pytest.raises(ConfigError, match="limit is 20000.*--max-words"):
+    with pytest.raises(ConfigError, match="limit is 20000.*raise max words") as raised:
         explain_sync("word " * 20_001, FakeBackend(), ExplainConfig())
-    with pytest.raises(ConfigError, match="limit is 300.*--max-words"):
+    assert raised.value.field == "max_words"
+    with pytest.raises(ConfigError, match="limit is 300.*raise max words"):
         explain_sync("word " * 301, FakeBackend(), ExplainConfig(max_words=300))
 
 

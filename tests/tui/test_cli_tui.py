@@ -41,5 +41,14 @@ def test_unknown_theme_is_bad_input(tmp_path):
         )
 
 
+def test_unknown_backend_is_bad_input_never_another_backend(tmp_path):
+    for command in ([str(BIN / "gsmile"), "tui"], [str(BIN / "gsmile-tui")]):
+        result = run(*command, "--backend", "x", "--sessions-dir", str(tmp_path))
+        assert result.returncode == 2
+        line, = result.stderr.strip().splitlines()
+        assert line.startswith("gsmile: error: unknown backend 'x' (known: ")
+        assert "anthropic" in line and "fake" in line
+
+
 def test_tui_is_listed_by_gsmile_help():
     assert "tui" in run(str(BIN / "gsmile"), "--help").stdout

@@ -460,7 +460,8 @@ async def test_help_lists_the_bindings(make_app):
         assert ("main", "ctrl+r", "Run") in rows
         assert ("main", "esc", "Cancel") in rows
         assert ("compare", "ctrl+f", "Fairness template") in rows
-        assert ("everywhere", "ctrl+t", "Theme") in rows
+        assert ("everywhere", "ctrl+t", "Next theme") in rows
+        assert ("perturbations", "s", "sort by the next column") in rows
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

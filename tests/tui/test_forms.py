@@ -1,10 +1,11 @@
-"""The settings form's text → ExplainConfig, with the core's own messages pinned to fields."""
+"""The settings form's text → ExplainConfig, with the core's own messages pinned to the fields the
+core names (ConfigError.field), never found by reading the message."""
 
 import pytest
 
-from gsmile_core.config import ExplainConfig
+from gsmile_core.config import MAX_PERTURBATIONS, ExplainConfig
 from gsmile_core.errors import ConfigError
-from gsmile_tui.forms import form_defaults, parse_settings
+from gsmile_tui.forms import PARSERS, form_defaults, parse_settings
 
 
 def core_message(**values) -> str:
@@ -62,3 +63,40 @@ def test_the_cli_names_the_same_error_by_its_flag():
         assert error.render(flag_of) == "--max-tokens must be a positive integer, got 0"
         assert str(error) == "max_tokens must be a positive integer, got 0"
     assert flag_of("call_timeout") == "--timeout" and flag_of("requests_per_minute") == "--rpm"
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "words"),
+    [
+        ("call_timeout", "0", "the timeout must be a positive number of seconds"),
+        ("requests_per_minute", "-3", "requests per minute must be a positive number"),
+        ("max_calls", "0", "max calls must be a positive whole number"),
+        ("max_cost", "-1", "max cost must be a number of US dollars >= 0"),
+        ("embedder", "word2vec", "unknown embedder 'word2vec'"),
+        ("perturbations", "99,999,999", "99,999,999 perturbations would be up to 99,999,999 model calls"),
+    ],
+)
+def test_each_new_field_gets_its_own_message(field, text, words):
+    config, errors = parse_settings(form_defaults() | {field: text})
+    assert config is None and list(errors) == [field]
+    assert "--" not in errors[field] and (words in errors[field] or field != "perturbations")
+
+
+def test_engine_fields_and_system_prompt_reach_the_config():
+    values = form_defaults() | {
+        "call_timeout": "30", "requests_per_minute": "90", "max_calls": "500", "max_cost": "0.25",
+        "system_prompt": "Answer in one word.", "embedder": "minilm", "perturbations": f"{MAX_PERTURBATIONS:,}",
+    }
+    config, errors = parse_settings(values)
+    assert errors == {}
+    assert (config.call_timeout, config.requests_per_minute, config.max_calls, config.max_cost) == (30.0, 90.0, 500, 0.25)
+    assert (config.system_prompt, config.embedder, config.perturbations) == ("Answer in one word.", "minilm", MAX_PERTURBATIONS)
+    config, _ = parse_settings(values | {"system_prompt": "  ", "max_calls": "", "max_cost": ""})
+    assert (config.system_prompt, config.max_calls, config.max_cost) == (None, None, None)
+
+
+def test_settings_the_form_does_not_show_come_from_the_base():
+    base = ExplainConfig(max_words=300, unit="word", interactions=0)
+    config, errors = parse_settings(form_defaults(base), base)
+    assert errors == {} and config == base
+    assert {"max_words", "unit", "interactions"}.isdisjoint(PARSERS)
