@@ -48,6 +48,9 @@ def engine_for(
         requests_per_minute=config.requests_per_minute,
         budget=Budget(max_calls=config.max_calls, max_cost=config.max_cost, price=price),
     )
+    if run.limits is not None:
+        # The shared limits hold the pacing and the budget of the whole set; this run counts only.
+        options.update(shared=run.limits, requests_per_minute=None, budget=Budget(price=price))
     options.update(overrides)
     return CallEngine(backend, config.generation_params(), **options)
 
