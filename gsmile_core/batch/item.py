@@ -32,6 +32,22 @@ def config_for(item: PromptItem, config: ExplainConfig) -> ExplainConfig:
     return config if item.system_prompt is None else replace(config, system_prompt=item.system_prompt)
 
 
+def planned_jobs(item: PromptItem, config: ExplainConfig) -> list:
+    """Every call `explain` will make for `item` with `config` (its own config: `config_for`),
+    without calling: what a Ray worker fetches from the desk's cache in one round trip."""
+    from ..calls.sampling import plan_jobs
+    from ..config import mask_options, unit_options
+    from ..method.perturb import plan_perturbations
+    from ..method.segment import prepare_prompt
+
+    try:
+        clean, features = prepare_prompt(item.prompt, **unit_options(config))
+    except ConfigError:
+        return []  # the prompt fails before any call
+    _, texts, _ = plan_perturbations(clean, features, **mask_options(config))
+    return plan_jobs(texts, config.samples_per_prompt)
+
+
 def stops_the_audit(error: BaseException) -> bool:
     """Failures no other prompt would escape: the budget, a rejected key, a cancel."""
     if isinstance(error, (BudgetExceeded, Cancelled)):
