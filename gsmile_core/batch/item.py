@@ -65,8 +65,8 @@ async def explain_item(item: PromptItem, backend: Backend, config: ExplainConfig
     except GsmileError as error:
         if stops_the_audit(error):
             raise
-        kind = "bad input" if isinstance(error, ConfigError) else "provider" if isinstance(error, BackendError) else "resource"
-        return error_record(item, f"{kind}: {error}", time.perf_counter() - started)
+        message = f"bad input: {error}" if isinstance(error, ConfigError) else str(error)  # BackendError names its provider
+        return error_record(item, message, time.perf_counter() - started)
     return ok_record(item, explanation, time.perf_counter() - started)
 
 

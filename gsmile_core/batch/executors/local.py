@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,8 @@ from ...calls.pricing import find_price
 from ...calls.shared_limits import SharedLimits
 from ...config import ExplainConfig
 from ...events import Event, GenerationReceived, Notice, Retrying
-from ..item import explain_item
+from ...errors import GsmileError
+from ..item import explain_item, stops_the_audit
 from ..reader import PromptItem
 
 MAX_PROMPTS_IN_FLIGHT = 64
@@ -93,11 +95,24 @@ class LocalExecutor:
                 self.on_event(Notice("further notices are not shown; each prompt's warnings are in its line of results.jsonl", level="info"))
 
     async def run(self, items: Iterable[PromptItem], deliver: Callable[[dict[str, Any]], None]) -> None:
-        queue = iter(items)
+        queue = enumerate(items)
+        stop: list[GsmileError] = []
 
         async def worker() -> None:
-            for item in queue:
-                deliver(await explain_item(item, self.backend, self.config, self.run_context))
+            # On a stop (budget spent, key rejected) no new prompt starts; prompts whose calls are
+            # all answered still finish and are recorded, the others stop at their next call.
+            for order, item in queue:
+                if stop:
+                    return
+                run = replace(self.run_context, limits=self.limits.for_item(order))
+                try:
+                    record = await explain_item(item, self.backend, self.config, run)
+                except GsmileError as error:
+                    if not stops_the_audit(error):
+                        raise
+                    stop.append(error)
+                    return
+                deliver(record)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(self.parallel_prompts)]
         try:
@@ -108,3 +123,5 @@ class LocalExecutor:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+        if stop:
+            raise stop[0]

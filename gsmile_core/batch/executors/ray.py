@@ -119,10 +119,10 @@ class CallDeskImpl:
                 self.reclaimed += 1
                 self.limits.release(permit, prompt, None)
 
-    async def acquire(self, prompt: str) -> Permit | str:
+    async def acquire(self, prompt: str, order: int = 0) -> Permit | str:
         self._reclaim()
         try:
-            permit = await self.limits.acquire(prompt)
+            permit = await self.limits.acquire(prompt, order)
         except BudgetExceeded as stop:
             return str(stop)
         self.outstanding[permit.number] = (time.monotonic(), permit, prompt)
@@ -155,11 +155,11 @@ class CallDeskImpl:
 class DeskPermits:
     """The worker's side of the desk's limits (`calls.shared_limits.CallPermits`)."""
 
-    def __init__(self, desk) -> None:
-        self.desk = desk
+    def __init__(self, desk, order: int) -> None:
+        self.desk, self.order = desk, order
 
     async def acquire(self, prompt: str) -> Permit:
-        granted = await self.desk.acquire.remote(prompt)
+        granted = await self.desk.acquire.remote(prompt, self.order)
         if isinstance(granted, str):
             raise BudgetExceeded(granted)
         return granted
@@ -191,7 +191,7 @@ class PromptWorkerImpl:
         self.refresh, self.caching = refresh, caching
         self.backend = None
 
-    async def explain(self, item: PromptItem) -> dict[str, Any]:
+    async def explain(self, item: PromptItem, order: int = 0) -> dict[str, Any]:
         from ...calls.jobs import identity_of, job_key
         from ..item import config_for, explain_item, planned_jobs, stops_the_audit
 
@@ -206,7 +206,7 @@ class PromptWorkerImpl:
                 keys = [job_key(identity, params, job) for job in planned_jobs(item, config)]
                 found = await self.desk.cached.remote(keys)
             cache = PrefetchedCache(found, self.desk)
-        run = RunContext(cache=cache, refresh=self.refresh, limits=DeskPermits(self.desk))
+        run = RunContext(cache=cache, refresh=self.refresh, limits=DeskPermits(self.desk, order))
         try:
             return await explain_item(item, self.backend, self.config, run)
         except Exception as error:
@@ -285,17 +285,17 @@ class RayExecutor:
 
         from ..item import error_record
 
-        queue = iter(items)
+        queue = enumerate(items)
         stop: list[str] = []
 
         async def lane(index: int) -> None:
             worker = self.workers[index % len(self.workers)]
-            for item in queue:
+            for order, item in queue:
                 if stop:
                     return
                 started = time.perf_counter()
                 try:
-                    record = await worker.explain.remote(item)
+                    record = await worker.explain.remote(item, order)
                 except (RayActorError, RayTaskError) as error:
                     record = error_record(item, f"ray worker: {type(error).__name__}: {error}", time.perf_counter() - started)
                 if "stop" in record:
