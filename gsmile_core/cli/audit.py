@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         check_ray(args.ray_address)
     err = stderr_console()
     for line in prompt_set.skipped:
-        err.print(f"warning: skipped: {line}", style="yellow", markup=False, highlight=False)
+        err.print(f"warning: skipped: {line}", style="yellow", markup=False, highlight=False, soft_wrap=True)
     items = prompt_set.items
     cache = open_cache(args)
     try:
@@ -104,16 +104,16 @@ def run(args: argparse.Namespace) -> int:
             if args.dry_run:
                 out = stdout_console()
                 for line in plan_lines(plan, todo):
-                    out.print(line, markup=False, highlight=False)
+                    out.print(line, markup=False, highlight=False, soft_wrap=True)
                 return 0
             refuse_over_budget(plan, config, model)
         folder.start(identity, settings_of(args, config, sources), mode)
         if folder.repair_tail():
             err.print(f"warning: {folder.results} ended in a cut line (a write cut short); it was removed and "
-                      "that prompt runs again", style="yellow", markup=False, highlight=False)
+                      "that prompt runs again", style="yellow", markup=False, highlight=False, soft_wrap=True)
         if mode == "resume" and not args.quiet:
             err.print(f"gsmile: resuming {folder.directory}: {done} of {len(items)} prompts already done",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
         return _run(args, config, items, folder, cache, prompt_set.skipped, kind, sources)
     finally:
         if cache is not None:
