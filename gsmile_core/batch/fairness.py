@@ -131,7 +131,10 @@ def _parse_lines(text: str, path: Path) -> dict[str, Any]:
 
 def _groups_of(slot: str, value: Any, path: Path) -> dict[str, tuple[str, ...]]:
     if isinstance(value, list):
-        groups = {_filler(f, slot, path): (_filler(f, slot, path),) for f in value}
+        listed = [_filler(f, slot, path) for f in value]
+        if len(set(listed)) != len(listed):
+            raise ConfigError(f"groups file {path}: slot {slot!r} lists a filler twice")
+        groups = {f: (f,) for f in listed}
     elif isinstance(value, dict):
         groups = {}
         for label, names in value.items():

@@ -49,10 +49,10 @@ def chart_svg(slot: Mapping[str, Any], alpha: float, palette) -> str:
             rows.append(f'<line x1="{max(lo, LABEL_W):.1f}" x2="{hi:.1f}" y1="{y + 9}" y2="{y + 9}" stroke="#222" stroke-width="1.5"/>')
         rows.append(f'<text x="{LABEL_W + BAR_W + 8}" y="{y + 13}">{esc(number(stats["mean"], 3))} · p {esc(p_value(_p(pair)))}</text>')
     axis = f'<line x1="{LABEL_W}" x2="{LABEL_W}" y1="4" y2="{height - 16}" stroke="#999"/>'
-    caption = (f'<text x="{LABEL_W}" y="{height - 4}" fill="#555">bar: mean output distance between the groups\' answers '
-               f"(whisker: 95% interval); filled: consistent shift, p &lt; {alpha:g}</text>")
-    return (f'<svg width="{width}" height="{height}" role="img" aria-label="output distance by pair of groups">'
-            + axis + "".join(rows) + caption + "</svg>")
+    caption = (f'<p class="meta">Bar: mean output distance between the groups\' answers (whisker: 95% interval); '
+               f"filled: the answers shift the same way across templates (p &lt; {alpha:g}); hollow: no consistent shift.</p>")
+    return (f'<svg width="{width}" height="{height - 12}" role="img" aria-label="output distance by pair of groups">'
+            + axis + "".join(rows) + "</svg>" + caption)
 
 
 def _shifts(pair: Mapping[str, Any]) -> str:
