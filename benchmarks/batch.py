@@ -90,10 +90,10 @@ def child(args: argparse.Namespace) -> None:
     }))
 
 
-def measure(args: argparse.Namespace, kind: str, prompts: int) -> dict:
+def measure(args: argparse.Namespace, kind: str, prompts: int, latency: float | None = None) -> dict:
     command = [sys.executable, __file__, "--child", kind, "--prompts", str(prompts),
                "--perturbations", str(args.perturbations), "--concurrency", str(args.concurrency),
-               "--latency", str(args.latency), "--ray-workers", str(args.ray_workers)]
+               "--latency", str(args.latency if latency is None else latency), "--ray-workers", str(args.ray_workers)]
     if args.full_method:
         command.append("--full-method")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -117,6 +117,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--rss-sizes", default="100,1000", help="prompt counts whose peak RSS is compared")
+    parser.add_argument("--rss-latency", type=float, default=None,
+                        help="seconds per call in the memory runs (default: --latency; 0 measures 10,000 prompts in minutes)")
     parser.add_argument("--ray-workers", type=int, default=2)
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--full-method", action="store_true", help="the method's defaults (p-values, intervals, interactions)")
@@ -131,7 +133,7 @@ def main() -> None:
     print(timing_line("local", measure(args, "local", args.prompts), args))
     sizes = [int(s) for s in args.rss_sizes.split(",") if s]
     if sizes:
-        rss = {n: measure(args, "local", n)["peak_rss_mb"] for n in sizes}
+        rss = {n: measure(args, "local", n, args.rss_latency)["peak_rss_mb"] for n in sizes}
         base = rss[sizes[0]]
         print("memory: " + " · ".join(f"{n} prompts {mb:.0f} MB ({mb / base:.2f}x)" for n, mb in rss.items()))
     if not args.no_ray:

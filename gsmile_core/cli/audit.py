@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 from . import COMMANDS
 from ..errors import ConfigError
@@ -54,27 +53,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def read_items(args: argparse.Namespace):
-    """The set's items and the files they came from (for the manifest's digest)."""
-    from ..batch.reader import read_prompts
+def audit_input(args: argparse.Namespace):
+    from ..batch.audit import AuditInput
 
-    if args.templates or args.groups:
-        if not (args.templates and args.groups):
-            raise ConfigError("--templates and --groups go together: give both")
-        if args.file:
-            raise ConfigError("give a prompt FILE or --templates/--groups, not both")
-        from ..batch.fairness import expand, read_groups, read_templates
-
-        templates, groups = read_templates(Path(args.templates)), read_groups(Path(args.groups))
-        return expand(templates, groups), (Path(args.templates), Path(args.groups)), "fairness"
-    if not args.file:
-        raise ConfigError("no prompt file: gsmile audit FILE --out DIR (or --templates FILE --groups FILE)")
-    return read_prompts(args.file, format=args.format, on_bad_line=args.on_bad_line), (Path(args.file),), "prompts"
+    return AuditInput(args.file, args.format, args.on_bad_line, args.templates, args.groups)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch.plan import audit_identity, file_digest, plan_lines, plan_set, refuse_over_budget
-    from ..batch.results import AuditFolder
+    from ..batch.audit import open_audit, prepare_audit
+    from ..batch.plan import plan_lines, plan_set, refuse_over_budget
     from ..batch.runner import pending_items
     from ..calls.dryrun import static_identity
     from .console import stderr_console, stdout_console
@@ -82,24 +69,24 @@ def run(args: argparse.Namespace) -> int:
     from .explain import config_from_args, identity_options
 
     config = config_from_args(args)
-    prompt_set, sources, kind = read_items(args)
     model = static_identity(args.backend, identity_options(args))
-    identity = audit_identity(file_digest(*sources), model, config, kind)
-    folder = AuditFolder(args.out)
-    mode = folder.check(identity, force=args.force)
+    prepared = prepare_audit(audit_input(args), args.out, config, model, force=args.force, executor=args.executor)
     if args.executor == "ray":
         from ..batch.executors.ray import check_ray
 
         check_ray(args.ray_address)
     err = stderr_console()
-    for line in prompt_set.skipped:
-        err.print(f"warning: skipped: {line}", style="yellow", markup=False, highlight=False, soft_wrap=True)
-    items = prompt_set.items
+
+    def say(line: str, style: str | None = None) -> None:
+        err.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    for line in prepared.prompts.skipped:
+        say(f"warning: skipped: {line}", "yellow")
+    items, folder = prepared.prompts.items, prepared.folder
     cache = open_cache(args)
     try:
-        todo, done = (items, 0) if mode != "resume" else pending_items(items, folder, args.retry_failed)
-        needs_plan = args.dry_run or config.max_calls is not None or config.max_cost is not None
-        if needs_plan:
+        todo, done = (items, 0) if prepared.mode != "resume" else pending_items(items, folder, args.retry_failed)
+        if args.dry_run or config.max_calls is not None or config.max_cost is not None:
             plan = plan_set(todo, config, model, run_context(args, cache), already_done=done)
             if args.dry_run:
                 out = stdout_console()
@@ -107,72 +94,49 @@ def run(args: argparse.Namespace) -> int:
                     out.print(line, markup=False, highlight=False, soft_wrap=True)
                 return 0
             refuse_over_budget(plan, config, model)
-        folder.start(identity, settings_of(args, config, sources), mode)
-        if folder.repair_tail():
-            err.print(f"warning: {folder.results} ended in a cut line (a write cut short); it was removed and "
-                      "that prompt runs again", style="yellow", markup=False, highlight=False, soft_wrap=True)
-        if mode == "resume" and not args.quiet:
-            err.print(f"gsmile: resuming {folder.directory}: {done} of {len(items)} prompts already done",
-                      markup=False, highlight=False, soft_wrap=True)
-        return _run(args, config, items, folder, cache, prompt_set.skipped, kind, sources)
+        if open_audit(prepared):
+            say(f"warning: {folder.results} ended in a cut line (a write cut short); it was removed and "
+                "that prompt runs again", "yellow")
+        if prepared.mode == "resume" and not args.quiet:
+            say(f"gsmile: resuming {folder.directory}: {done} of {len(items)} prompts already done")
+        return _run(args, prepared, cache)
     finally:
         if cache is not None:
             cache.close()
 
 
-def settings_of(args: argparse.Namespace, config, sources) -> dict[str, Any]:
-    return {
-        "input": [str(p) for p in sources],
-        "backend": args.backend,
-        "model": args.model,
-        "executor": args.executor,
-        "config": config.to_dict(),
-    }
-
-
-def _run(args, config, items, folder, cache, skipped, kind, sources) -> int:
-    from ..batch.report import write_reports
+def _run(args: argparse.Namespace, prepared, cache) -> int:
+    from ..batch.audit import finish_audit
     from ..batch.runner import run_audit
-    from ..batch.summary import build_summary
-    from ..atomic import write_text_atomic
     from .audit_progress import AuditProgressPrinter
     from .console import stderr_console, stdout_console
-    from .engine_options import open_audit, run_context
-    import json
+    from .engine_options import open_audit as open_audit_log, run_context
 
-    audit = open_audit(args)
-    err = stderr_console()
+    audit_log = open_audit_log(args)
     started = time.monotonic()
     outcome = None
     try:
-        with AuditProgressPrinter(err, total=len(items), enabled=not args.quiet) as progress:
-            run = run_context(args, cache, audit, progress.notice)
-            executor = make_executor(args, config, run)
+        with AuditProgressPrinter(stderr_console(), total=len(prepared.prompts.items), enabled=not args.quiet) as progress:
+            run = run_context(args, cache, audit_log, progress.notice)
+            executor = make_executor(args, prepared.config, run)
             try:
-                outcome = asyncio.run(run_audit(items, folder, executor, retry_failed=args.retry_failed,
-                                                on_progress=progress.update))
+                outcome = asyncio.run(run_audit(prepared.prompts.items, prepared.folder, executor,
+                                                retry_failed=args.retry_failed, on_progress=progress.update))
             finally:
                 close = getattr(executor, "close", None)
                 if close is not None:
                     close()
     finally:
-        if audit is not None:
-            audit.close()
+        if audit_log is not None:
+            audit_log.close()
         # after a stop or Ctrl-C too: the summary and reports of what is done
-        summary = build_summary(folder, settings_of(args, config, sources), total=len(items),
-                                wall_s=time.monotonic() - started,
-                                stopped=None if outcome is None else outcome.stopped, skipped_lines=skipped)
-        if kind == "fairness":
-            from ..batch.fairness_stats import fairness_summary
-
-            summary["fairness"] = fairness_summary(folder, config)
-        write_text_atomic(folder.summary, json.dumps(summary, indent=2, ensure_ascii=False) + "\n", ConfigError)
-        write_reports(folder, summary)
+        summary = finish_audit(prepared, wall_s=time.monotonic() - started,
+                               stopped=None if outcome is None else outcome.stopped)
     counts, calls = summary["counts"], summary["calls"]
     cost = "" if calls["cost_usd"] is None else f" · ${calls['cost_usd']:.4f}"
     stdout_console().print(
         f"audit: {counts['ok']} ok · {counts['failed']} failed · {counts['not_done']} not done · "
-        f"{calls['model_calls']} model calls · {calls['cache_hits']} cache hits{cost} · {folder.report_html}",
+        f"{calls['model_calls']} model calls · {calls['cache_hits']} cache hits{cost} · {prepared.folder.report_html}",
         markup=False, highlight=False, soft_wrap=True,
     )
     if outcome.stopped:
