@@ -39,6 +39,7 @@ class GsmileApp(App):
         Binding("f9", "credentials", "Keys", priority=True),
         Binding("f10", "export", "Export", priority=True),
         Binding("f11", "models", "Models", show=False, priority=True),
+        Binding("ctrl+b", "audit", "Audit a set", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -100,6 +101,7 @@ class GsmileApp(App):
         from .screens.compare import CompareScreen
         from .screens.credentials import CredentialsScreen
         from .screens.main import MainScreen
+        from .screens.audit import AuditScreen
         from .screens.models import ModelsScreen
         from .screens.sessions import SessionsScreen
         from .widgets.heatmap import TokenHeatmap
@@ -115,6 +117,7 @@ class GsmileApp(App):
             ("compare", CompareScreen),
             ("sessions", SessionsScreen),
             ("models", ModelsScreen),
+            ("audit", AuditScreen),
             ("keys", CredentialsScreen),
         ]
 
@@ -127,6 +130,7 @@ class GsmileApp(App):
         yield SystemCommand("API keys", "where each provider's key comes from; set or delete (F9)", self.action_credentials)
         yield SystemCommand("Export", "session or run as HTML, Markdown, JSON or SVG (F10)", self.action_export)
         yield SystemCommand("Models", "explain a text classifier (VADER, module:function) or a table row; fairness counterfactual (F11)", self.action_models)
+        yield SystemCommand("Audit a prompt set", "a prompt file or a fairness set, resumable; progress and aggregate (ctrl+b)", self.action_audit)
         yield SystemCommand("Save session", "write the session file now (ctrl+s)", self.action_save)
         yield SystemCommand("Next gSMILE theme", "dark, light, colour-blind-safe blue-orange (ctrl+t)", self.action_next_theme)
         yield SystemCommand("Key bindings", "every key of the app (F1)", self.action_help)
@@ -176,6 +180,11 @@ class GsmileApp(App):
         from .screens.models import ModelsScreen
 
         self._switch_to(ModelsScreen, ModelsScreen)
+
+    def action_audit(self) -> None:
+        from .screens.audit import AuditScreen
+
+        self._switch_to(AuditScreen, AuditScreen)
 
     def action_export(self) -> None:
         from .screens.export import ExportScreen

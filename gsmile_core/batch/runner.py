@@ -71,10 +71,12 @@ async def run_audit(
     *,
     retry_failed: bool = False,
     on_progress: Callable[[AuditProgress], None] = lambda _: None,
+    on_record: Callable[[dict[str, Any]], None] = lambda _: None,
 ) -> AuditOutcome:
     """Run the prompts of `items` not yet in `folder`, appending each record as it is done.
     A stop that no prompt escapes (budget, rejected key) ends the run with its line in
-    `stopped`; Ctrl-C / cancellation propagates. Either way every finished line is on disk."""
+    `stopped`; Ctrl-C / cancellation propagates. Either way every finished line is on disk.
+    `on_record` sees each record as it is written (a front end's table of prompts)."""
     todo, earlier = pending_items(items, folder, retry_failed)
     started = time.monotonic()
     counts = {"done": 0, "failed": 0}
@@ -97,6 +99,7 @@ async def run_audit(
         status = "done" if record.get("status") == "ok" else "failed"
         counts[status] += 1
         last[:] = [(record["id"], record.get("status", ""))]
+        on_record(record)
         on_progress(progress())
 
     on_progress(progress())
