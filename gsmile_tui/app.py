@@ -47,6 +47,7 @@ class GsmileApp(App):
         Binding("f9", "credentials", "Credentials", priority=True),
         Binding("f10", "export", "Export", priority=True),
         Binding("f11", "models", "Models", show=False, priority=True),
+        Binding("ctrl+b", "audit", "Audit a set", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -174,6 +175,7 @@ class GsmileApp(App):
         from .screens.compare import CompareScreen
         from .screens.credentials import CredentialsScreen
         from .screens.main import MainScreen
+        from .screens.audit import AuditScreen
         from .screens.models import ModelsScreen
         from .screens.sessions import SessionsScreen
         from .widgets.heatmap import TokenHeatmap
@@ -189,6 +191,7 @@ class GsmileApp(App):
             ("compare", CompareScreen),
             ("sessions", SessionsScreen),
             ("models", ModelsScreen),
+            ("audit", AuditScreen),
             ("keys", CredentialsScreen),
         ]
 
@@ -206,6 +209,7 @@ class GsmileApp(App):
         yield SystemCommand("Provider credentials", "each provider's API key: where it comes from; set or delete (F9)", self.action_credentials)
         yield SystemCommand("Export", "session or run as HTML, Markdown, JSON or SVG (F10)", self.action_export)
         yield SystemCommand("Models", "explain a text classifier (VADER, module:function) or a table row; fairness counterfactual (F11)", self.action_models)
+        yield SystemCommand("Audit a prompt set", "a prompt file or a fairness set, resumable; progress and aggregate (ctrl+b)", self.action_audit)
         yield SystemCommand("Save session", "write the session file now (ctrl+s)", self.action_save)
         yield SystemCommand("Next gSMILE theme", "dark, light, colour-blind-safe blue-orange (ctrl+t)", self.action_next_theme)
         yield SystemCommand("Keyboard shortcuts", "every key of the app and where it works (F1)", self.action_help)
@@ -255,6 +259,11 @@ class GsmileApp(App):
         from .screens.models import ModelsScreen
 
         self._switch_to(ModelsScreen, ModelsScreen)
+
+    def action_audit(self) -> None:
+        from .screens.audit import AuditScreen
+
+        self._switch_to(AuditScreen, AuditScreen)
 
     def action_export(self) -> None:
         from .screens.export import ExportScreen

@@ -127,3 +127,46 @@ class CheckCancelled(Message):
     def __init__(self, kind: str, answers: int) -> None:
         super().__init__()
         self.kind, self.answers = kind, answers
+
+
+class AuditStarted(Message):
+    """An audit of `total` prompts began in `folder` (`earlier` of them done by an earlier run)."""
+
+    def __init__(self, total: int, earlier: int, folder: str, resumed: bool) -> None:
+        super().__init__()
+        self.total, self.earlier, self.folder, self.resumed = total, earlier, folder, resumed
+
+
+class AuditProgressed(Message):
+    """Where the audit stands (`gsmile_core.batch.runner.AuditProgress`); a newer one replaces it."""
+
+    def __init__(self, progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, AuditProgressed)
+
+
+class AuditRecord(Message):
+    """One prompt of the audit finished: its id, status, top words or error (never coalesced)."""
+
+    def __init__(self, item_id: str, status: str, top: tuple[tuple[str, float], ...], error: str, template: str | None) -> None:
+        super().__init__()
+        self.item_id, self.status, self.top, self.error, self.template = item_id, status, top, error, template
+
+
+class AuditFinished(Message):
+    """The audit ended (finished, stopped or cancelled: `stopped` says why); its summary."""
+
+    def __init__(self, summary: dict, stopped: str | None, folder: str) -> None:
+        super().__init__()
+        self.summary, self.stopped, self.folder = summary, stopped, folder
+
+
+class AuditFailed(Message):
+    """The audit could not start or broke: one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message

@@ -34,6 +34,11 @@ from gsmile_core.types import Explanation
 
 from .messages import (
     AnswerReceived,
+    AuditFailed,
+    AuditFinished,
+    AuditProgressed,
+    AuditRecord,
+    AuditStarted,
     BatchFinished,
     CheckCancelled,
     CheckFailed,
@@ -101,6 +106,30 @@ def check_inputs(kind: str, explanation: Explanation, inputs: CheckInputs) -> No
     validate_check(kind, explanation, inputs, config_of(explanation))
 
 
+@dataclass(frozen=True)
+class AuditRequest:
+    """An audit of a prompt file or a fairness set (`gsmile_core.batch.audit.AuditInput`) into the
+    folder `out`, on one backend, with the run settings of the main screen."""
+
+    source: Any
+    out: str
+    backend: str
+    config: ExplainConfig
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    cache: ResponseCache | None = None
+    retry_failed: bool = False
+    force: bool = False
+
+
+def prepare_audit_request(request: AuditRequest):
+    """Read and check the audit's inputs and folder before anything runs (ConfigError)."""
+    from gsmile_core.batch.audit import prepare_audit
+
+    options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
+    identity = static_identity(request.backend, options)
+    return prepare_audit(request.source, request.out, request.config, identity, force=request.force)
+
+
 class Runner:
     """Starts, tracks and cancels the app's single explanation worker."""
 
@@ -119,6 +148,9 @@ class Runner:
 
     def start(self, request: RunRequest, target: MessagePump) -> Worker:
         return self._start(lambda: self._run(request, target), f"explain:{request.label}", target)
+
+    def start_audit(self, request: AuditRequest, target: MessagePump) -> Worker:
+        return self._start(lambda: self._audit(request, target), f"audit:{request.out}", target)
 
     def start_check(self, request: CheckRequest, target: MessagePump) -> Worker:
         worker = self._start(lambda: self._check(request, target), f"check:{request.kind}:{request.run_id}", target)
@@ -185,6 +217,51 @@ class Runner:
             on_error=lambda message: target.post_message(RunFailed(message)),
         )
         return tuple(self.finished)
+
+    async def _audit(self, request: AuditRequest, target: MessagePump) -> None:
+        """The audit through the core's runner (`gsmile_core.batch`), with the local executor;
+        after a cancel or a stop the summary and reports are written for what is done."""
+        import time
+
+        from gsmile_core.batch.audit import finish_audit, open_audit
+        from gsmile_core.batch.executors.local import LocalExecutor
+        from gsmile_core.batch.runner import pending_items, run_audit
+
+        try:
+            prepared = prepare_audit_request(request)
+            open_audit(prepared)
+        except GsmileError as error:
+            target.post_message(AuditFailed(one_line(str(error))))
+            return
+        items = prepared.prompts.items
+        _, earlier = pending_items(items, prepared.folder, request.retry_failed)
+        target.post_message(AuditStarted(len(items), earlier, str(prepared.folder.directory), prepared.mode == "resume"))
+        started, outcome = time.monotonic(), None
+
+        def record(line: dict) -> None:
+            top = tuple((str(w), float(s)) for w, s in (line.get("top") or [])[:3] if s is not None)
+            target.post_message(AuditRecord(line["id"], str(line.get("status")), top, str(line.get("error") or ""), line.get("template")))
+
+        async def audit(backend: Backend):
+            run = RunContext(cache=request.cache, on_event=self._handler(target))
+            executor = LocalExecutor(backend, request.config, run)
+            return await run_audit(items, prepared.folder, executor, retry_failed=request.retry_failed,
+                                   on_progress=lambda state: target.post_message(AuditProgressed(state)),
+                                   on_record=record)
+
+        stopped, failed = "cancelled", []
+
+        def on_error(message: str) -> None:
+            failed.append(message)
+            target.post_message(AuditFailed(message))
+
+        try:
+            outcome = await self._with_backend(request.backend, request.backend_options, audit,
+                                               on_cancel=lambda: None, on_error=on_error)
+            stopped = failed[0] if failed else outcome.stopped
+        finally:
+            summary = finish_audit(prepared, wall_s=time.monotonic() - started, stopped=stopped)
+            target.post_message(AuditFinished(summary, stopped, str(prepared.folder.directory)))
 
     async def _check(self, request: CheckRequest, target: MessagePump) -> CheckResult | None:
         async def check(backend: Backend) -> CheckResult:

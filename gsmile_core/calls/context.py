@@ -21,6 +21,7 @@ from ..events import EventHandler, ignore
 if TYPE_CHECKING:
     from .audit import AuditLog
     from .cache import ResponseCache
+    from .shared_limits import CallPermits
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,15 @@ class RunContext:
     cache: answers already stored are not asked again, new ones are stored as they arrive (None:
     no cache). refresh: ask again and overwrite cached answers. audit: every request and response
     is written to it (None: no audit trail). on_event: the run's progress events
-    (`gsmile_core.events`).
+    (`gsmile_core.events`). limits: a concurrency limit, rate limit and budget shared with other
+    runs (an audit's prompts, `shared_limits`); None: the run's own settings bound it alone.
     """
 
     cache: ResponseCache | None = None
     refresh: bool = False
     audit: AuditLog | None = None
     on_event: EventHandler = ignore
+    limits: CallPermits | None = None
 
     def with_events(self, on_event: EventHandler) -> RunContext:
         """The same cache and audit trail, with progress going to `on_event` instead."""

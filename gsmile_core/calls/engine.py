@@ -41,6 +41,7 @@ from .jobs import CallJob, identity_of, job_key, params_for_sample
 from .limits import accept, cut_warning
 from .ratelimit import RateLimiter
 from .retry import MESSAGE_LIMIT, RetryPolicy, seconds
+from .shared_limits import CallPermits
 
 BACKSTOP_GRACE_S = 1.0
 
@@ -72,6 +73,7 @@ class CallEngine:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         cache_wait: LockWait | None = None,
+        shared: CallPermits | None = None,
     ) -> None:
         self.backend = backend
         self.params = params
@@ -90,6 +92,9 @@ class CallEngine:
         self.audit = CallAudit(audit, self.identity)
         self.spending = Spending(self.budget, params.max_tokens, params.system_prompt)
         self.gate = CacheGate(cache, sleep=sleep, announce=self._notice, wait=cache_wait)
+        # Limits shared with other engines (an audit's prompts): its slot, pacing and budget are
+        # asked before each attempt, on top of this engine's own.
+        self.shared = shared
         self.cache_hits = 0
         self.retries = 0
         self.in_flight = 0
@@ -223,13 +228,20 @@ class CallEngine:
         attempt = 0
         while True:
             attempt += 1
-            reserved = self.spending.reserve(job.prompt)
-            if self.limiter is not None:
-                await self.limiter.acquire()
-            self.audit.request(key, job.prompt, job.sample, params, attempt)
-            generation, error, latency = await self._attempt(job, params, reserved)
+            permit = None if self.shared is None else await self.shared.acquire(job.prompt)
+            generation, error = None, None
+            try:
+                reserved = self.spending.reserve(job.prompt)
+                if self.limiter is not None:
+                    await self.limiter.acquire()
+                self.audit.request(key, job.prompt, job.sample, params, attempt)
+                generation, error, latency = await self._attempt(job, params, reserved)
+                if error is None:
+                    generation, received_chars = self._accepted(generation, "received")
+            finally:
+                if permit is not None:
+                    self.shared.release(permit, job.prompt, generation if error is None else None)
             if error is None:
-                generation, received_chars = self._accepted(generation, "received")
                 self.audit.response(key, attempt, generation, received_chars)
                 generation = replace(generation, cached=False, latency_s=generation.latency_s or latency)
                 self.spending.account(job.prompt, generation)

@@ -27,6 +27,7 @@ from .pricing import find_price
 from .retry import RetryPolicy
 
 SAMPLE_SEPARATOR = "\n\n"
+SHARED_QUEUE = 1 << 20  # a run under shared limits: one waiting task per call, the limits decide
 
 
 def engine_for(
@@ -48,6 +49,10 @@ def engine_for(
         requests_per_minute=config.requests_per_minute,
         budget=Budget(max_calls=config.max_calls, max_cost=config.max_cost, price=price),
     )
+    if run.limits is not None:
+        # The shared limits hold the concurrency, pacing and budget of the whole set; this run
+        # queues every call on them at once (so its calls are served in its turn) and counts.
+        options.update(shared=run.limits, concurrency=SHARED_QUEUE, requests_per_minute=None, budget=Budget(price=price))
     options.update(overrides)
     return CallEngine(backend, config.generation_params(), **options)
 

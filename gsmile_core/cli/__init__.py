@@ -23,6 +23,7 @@ from ..sanitize import strip_unsafe
 # one line --help shows. Only the command being run is imported: `gsmile --help` loads none.
 COMMANDS = {
     "explain": "explain which words of a prompt drive the answer",
+    "audit": "explain every prompt of a file or fairness set, resumable (JSONL / CSV / text)",
     "tabular": "explain which features of a table row drive a tabular model (scikit-learn)",
     "keys": "store, delete or list API keys (system keyring)",
     "report": "write HTML / Markdown / JSON / SVG reports of a saved session or explanation",
