@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     from .engine_options import open_cache, run_context
     from .explain import config_from_args, identity_options
 
+    if args.executor == "ray" and getattr(args, "audit_dir", None):
+        # the workers' calls happen in other processes; their requests would never reach this log
+        raise ConfigError("--audit-dir records the calls of this process: use it with --executor local")
     config = config_from_args(args)
     model = static_identity(args.backend, identity_options(args))
     prepared = prepare_audit(audit_input(args), args.out, config, model, force=args.force, executor=args.executor)

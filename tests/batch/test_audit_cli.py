@@ -91,8 +91,9 @@ def test_the_sets_budget_is_refused_before_any_call(provider_server, tmp_path, c
         ('{"id": "a", "prompt": "one"}\n{"id": "b", "prompt" "two"}\n', (), "line 2: not valid JSON"),
         ('{"id": "a", "prompt": "one"}\n{"id": "a", "prompt": "two"}\n', (), "line 2: duplicate id 'a' (first on line 1)"),
         ('{"id": "a", "prompt": "one"}\n', ("--ray-address", "127.0.0.1:1", "--executor", "ray"), "cannot reach the Ray cluster at 127.0.0.1:1"),
+        ('{"id": "a", "prompt": "one"}\n', ("--executor", "ray", "--audit-dir", "trail"), "use it with --executor local"),
     ],
-    ids=["empty", "broken-line", "duplicate-id", "unreachable-ray"],
+    ids=["empty", "broken-line", "duplicate-id", "unreachable-ray", "ray-with-audit-dir"],
 )
 def test_bad_input_is_one_line_and_no_call(provider_server, tmp_path, capsys, content, extra, message):
     path = tmp_path / "set.jsonl"

@@ -62,6 +62,8 @@ ALLOWED = {
     ("scoring/tabular.py", "explain_row"): "a local tabular model: progress only",
     ("scoring/engine.py", "evaluate"): "evaluates a local model in batches: progress only",
     ("scoring/engine.py", "explain_run"): "fits a local model's run: progress only",
+    ("cli/audit.py", "_run"): "the cache the audit command opened, before a run context exists",
+    ("batch/executors/ray.py", "__init__"): "a Ray worker gets the refresh flag as a value (a context does not cross processes)",
 }
 
 
