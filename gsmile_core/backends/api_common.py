@@ -143,7 +143,7 @@ def completion_prompt(prompt: str, params: GenerationParams) -> str:
 
 API_BACKENDS = ("openai", "anthropic", "together", "openai-compatible")
 NEEDS_BASE_URL = (
-    "the openai-compatible backend needs the server's base URL (for example "
+    "the openai-compatible backend needs the server's base URL, {setting} (for example "
     "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)"
 )
 _API_CHOICE_BACKENDS = ("openai", "openai-compatible")
@@ -155,13 +155,13 @@ def check_api_options(backend: str, *, base_url: str | None = None, api: str | N
     if backend not in API_BACKENDS:
         if base_url or api:
             raise ConfigError(
-                f"a base URL and an API endpoint apply to API backends ({', '.join(API_BACKENDS)}), not {backend}",
+                f"{{setting}} applies to API backends ({', '.join(API_BACKENDS)}) only, not {backend}",
                 field="base_url" if base_url else "api",
             )
         return
     if api and backend not in _API_CHOICE_BACKENDS:
         raise ConfigError(
-            f"the API endpoint choice applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}", field="api"
+            f"{{setting}} (the API endpoint) applies to {' and '.join(_API_CHOICE_BACKENDS)} only, not {backend}", field="api"
         )
     if backend == "openai-compatible" and not base_url:
         raise ConfigError(NEEDS_BASE_URL, field="base_url")

@@ -67,11 +67,11 @@ def validate_base_url(url: str) -> str:
     parts = urlsplit(text)
     shown = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http:// or https:// URL with a host, got {shown!r}")
+        raise ConfigError(f"{{setting}} must be an http:// or https:// URL with a host, got {shown!r}", field="base_url")
     if parts.username or parts.password:
-        raise ConfigError("--base-url must not contain a user name or password; use an API key")
+        raise ConfigError("{setting} must not contain a user name or password; use an API key", field="base_url")
     if parts.fragment:
-        raise ConfigError(f"--base-url must not end in a #fragment, got {shown!r}")
+        raise ConfigError(f"{{setting}} must not end in a #fragment, got {shown!r}", field="base_url")
     if not parts.query:
         return text.rstrip("/")
     return urlunsplit(parts._replace(path=parts.path.rstrip("/")))

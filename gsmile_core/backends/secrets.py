@@ -109,8 +109,8 @@ def url_query(url: str) -> tuple[str, UrlQuery]:
         try:
             held.append((name, Secret(value) if value.strip() else value))
         except ConfigError:
-            raise ConfigError(f"--base-url: the value of {name!r} in its query string contains spaces or "
-                              "control characters") from None
+            raise ConfigError(f"{{setting}}: the value of {name!r} in its query string contains spaces or "
+                              "control characters", field="base_url") from None
     return endpoint, tuple(held)
 
 

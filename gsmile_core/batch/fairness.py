@@ -26,7 +26,8 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..sanitize import one_line
-from .reader import PromptItem, PromptSet, read_text_file
+from ..text_files import read_user_text
+from .reader import PromptItem, PromptSet
 
 SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([^:]+?))?\s*:\s*(.*?)\s*$")
@@ -46,7 +47,7 @@ Groups = dict[str, dict[str, tuple[str, ...]]]  # slot -> group label -> fillers
 
 
 def read_templates(path: Path) -> list[Template]:
-    text = read_text_file(path, "templates file")
+    text = read_user_text(path, "templates file")
     jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
     templates: list[Template] = []
     seen: dict[str, int] = {}
@@ -84,7 +85,7 @@ def read_templates(path: Path) -> list[Template]:
 
 
 def read_groups(path: Path) -> Groups:
-    text = read_text_file(path, "groups file")
+    text = read_user_text(path, "groups file")
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":

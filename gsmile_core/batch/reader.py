@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..sanitize import one_line
+from ..text_files import read_user_text
 
 FORMATS = ("jsonl", "csv", "text")
 BAD_LINE_CHOICES = ("stop", "skip")
@@ -83,25 +84,6 @@ def format_of(path: Path, chosen: str | None = None) -> str:
     return "text"
 
 
-def read_text_file(path: Path, what: str = "prompt file") -> str:
-    """A file's text: UTF-8 (a byte-order mark dropped); anything else one clear error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{what} {path} is a folder") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read {what} {path}: {error.strerror or error}") from None
-    if b"\x00" in data:
-        raise ConfigError(f"{what} {path} is binary (it holds NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{what} {path} is not UTF-8 text (byte {error.start}); convert it, e.g. with iconv") from None
-    return text.removeprefix("\ufeff")
-
-
 def read_prompts(path: str | Path, *, format: str | None = None, on_bad_line: str = "stop") -> PromptSet:
     """Every prompt of `path`, checked. `on_bad_line`: `stop` (a bad line is a `BadLine` error)
     or `skip` (it is left out and listed in `skipped`)."""
@@ -109,7 +91,7 @@ def read_prompts(path: str | Path, *, format: str | None = None, on_bad_line: st
     if on_bad_line not in BAD_LINE_CHOICES:
         raise ConfigError(f"--on-bad-line must be one of {', '.join(BAD_LINE_CHOICES)}, got {on_bad_line!r}")
     kind = format_of(path, format)
-    text = read_text_file(path)
+    text = read_user_text(path, "prompt file")
     rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "text": _text_rows}[kind](text, path)
     items: list[PromptItem] = []
     skipped: list[str] = []

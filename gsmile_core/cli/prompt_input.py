@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..sanitize import lone_surrogate_at
+from ..text_files import decode_user_text, read_user_text
 
 
 def read_prompt(value: str | None, prompt_file: str | None = None) -> str:
@@ -27,34 +28,12 @@ def read_prompt(value: str | None, prompt_file: str | None = None) -> str:
     if value is None:
         raise ConfigError("no prompt: give it as an argument, - for stdin, or --prompt-file PATH")
     if value == "-":
-        return decode_prompt(sys.stdin.buffer.read(), "the prompt on stdin")
+        return decode_user_text(sys.stdin.buffer.read(), "the prompt on stdin")
     if lone_surrogate_at(value) is not None:
-        return decode_prompt(os.fsencode(value), "the prompt argument")  # raises, naming the byte
+        return decode_user_text(os.fsencode(value), "the prompt argument")  # raises, naming the byte
     return value.removeprefix("\ufeff")
 
 
 def read_prompt_file(path: Path) -> str:
-    """A prompt file's text: UTF-8 (a byte-order mark dropped); anything else is one clear error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"prompt file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"prompt file {path} is a folder") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read prompt file {path}: {error.strerror or error}") from None
-    if b"\x00" in data:
-        raise ConfigError(f"prompt file {path} is binary (it holds NUL bytes), not text")
-    return decode_prompt(data, f"prompt file {path}")
-
-
-def decode_prompt(data: bytes, source: str) -> str:
-    """`data` as UTF-8 text without a leading byte-order mark; ConfigError naming the first byte
-    that is not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{source} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}); convert it, e.g. with iconv"
-        ) from None
-    return text.removeprefix("\ufeff")
+    """A prompt file's text (`text_files.read_user_text`)."""
+    return read_user_text(path, "prompt file")

@@ -174,7 +174,7 @@ async def test_describe_names_the_destination_never_the_key(provider_server):
 
 
 def test_bad_base_url_is_one_clear_error():
-    with pytest.raises(ConfigError, match="the base URL must be an http") as raised:
+    with pytest.raises(ConfigError, match="base_url must be an http") as raised:
         create_backend("openai", api_key=KEY, base_url="ftp://example.com")
     assert raised.value.field == "base_url"
     with pytest.raises(ConfigError, match="user name or password"):

@@ -126,7 +126,7 @@ def test_missing_key_is_one_clear_line_before_any_call(provider_server, tmp_path
 def test_openai_compatible_without_base_url(tmp_path):
     result = gsmile(["explain", PROMPT, "--backend", "openai-compatible"], tmp_path)
     assert result.returncode == 2
-    assert "gsmile: error: --base-url: the openai-compatible backend needs the server's base URL" in result.stderr
+    assert "gsmile: error: the openai-compatible backend needs the server's base URL, --base-url" in result.stderr
     assert result.stderr.count("\n") == 1
 
 
@@ -143,9 +143,9 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
 
 
 @pytest.mark.parametrize("args,words", [
-    (["--backend", "fake", "--base-url", "http://127.0.0.1:9/v1"], "apply to API backends"),
-    (["--backend", "anthropic", "--api", "completions"], "--api: the API endpoint choice applies to openai and openai-compatible only"),
-    (["--backend", "openai-compatible", "--base-url", "localhost:8000"], "--base-url: the base URL must be an http"),
+    (["--backend", "fake", "--base-url", "http://127.0.0.1:9/v1"], "--base-url applies to API backends"),
+    (["--backend", "anthropic", "--api", "completions"], "--api (the API endpoint) applies to openai and openai-compatible only"),
+    (["--backend", "openai-compatible", "--base-url", "localhost:8000"], "--base-url must be an http:// or https:// URL"),
     (["--backend", "openai", "--api", "responses"], "invalid choice: 'responses'"),
 ])
 def test_api_flags_are_checked_in_one_line(args, words, capsys):

@@ -58,7 +58,15 @@ async def test_an_absurd_perturbation_count_is_refused_with_its_cost(make_app, f
         assert factory.built == []
 
 
-async def test_a_large_dry_run_is_planned_off_the_ui_thread_and_escape_cancels_it(make_app, factory):
+async def test_a_large_dry_run_is_planned_off_the_ui_thread_and_escape_cancels_it(make_app, factory, monkeypatch):
+    import threading
+
+    from gsmile_tui.screens import main as main_screen
+
+    # The real planner, held until the UI has been used and escape pressed: on a loaded machine
+    # the plan could otherwise finish before the keys arrive, and the test would race.
+    release, real_dry_run = threading.Event(), main_screen.dry_run
+    monkeypatch.setattr(main_screen, "dry_run", lambda request: (release.wait(30), real_dry_run(request))[1])
     config = ExplainConfig(perturbations=MAX_PERTURBATIONS, bootstrap=0)
     app = make_app(prompt=LONG_PROMPT, config=config)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -74,6 +82,7 @@ async def test_a_large_dry_run_is_planned_off_the_ui_thread_and_escape_cancels_i
         await pilot.pause()
         assert main.planning is None or main.planning.is_cancelled
         assert "dry run cancelled" in str(main.query_one("#prompt-error", Label).render())
+        release.set()  # the thread finishes its plan: a cancelled plan is never shown
         await pilot.pause(0.2)
         assert not isinstance(app.screen, DryRunScreen) and factory.built == []
 
