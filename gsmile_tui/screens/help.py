@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Keyboard shortcuts (escape closes) · ctrl+p opens the command palette", classes="section")
+            yield Label("Keyboard shortcuts · escape closes · ctrl+p: command palette", classes="section")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
