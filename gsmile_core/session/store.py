@@ -14,6 +14,7 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..clock import utc_now
 from ..errors import GsmileError
+from ..text_files import read_user_text
 from ..types import EXPLANATION_FORMAT, Explanation
 from .lock import session_lock
 from .migrate import migrate
@@ -25,16 +26,7 @@ class SessionError(GsmileError):
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SessionError(f"cannot open {path}: no such file") from None
-    except IsADirectoryError:
-        raise SessionError(f"cannot open {path}: it is a folder") from None
-    except UnicodeDecodeError:
-        raise SessionError(f"cannot open {path}: not a text (UTF-8) file") from None
-    except OSError as error:
-        raise SessionError(f"cannot open {path}: {error.strerror or error}") from None
+    text = read_user_text(path, "session file", error=SessionError)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

@@ -290,13 +290,13 @@ def test_foreign_or_damaged_files_get_one_line(tmp_path, content, expected):
 
 
 def test_missing_binary_and_folder_inputs(tmp_path):
-    with pytest.raises(SessionError, match="no such file"):
+    with pytest.raises(SessionError, match="does not exist"):
         load_session(tmp_path / "nope.json")
-    with pytest.raises(SessionError, match="it is a folder"):
+    with pytest.raises(SessionError, match="is a folder"):
         load_session(tmp_path)
     binary = tmp_path / "bin.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    assert "not a text (UTF-8) file" in _load_error(binary)
+    assert "is binary" in _load_error(binary)
 
 
 def test_run_claiming_a_group_that_does_not_list_it(session, tmp_path):

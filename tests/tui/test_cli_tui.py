@@ -18,7 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_missing_session_file_is_one_line(tmp_path):
     result = run(str(BIN / "gsmile"), "tui", "--session", str(tmp_path / "nope.json"))
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [f"gsmile: error: cannot open {tmp_path / 'nope.json'}: no such file"]
+    assert result.stderr.strip().splitlines() == [f"gsmile: error: session file {tmp_path / 'nope.json'} does not exist"]
 
 
 def test_newer_session_file_is_refused_and_untouched(tmp_path):
