@@ -37,6 +37,7 @@ from ..pipeline import prepare_prompt
 from ..types import Explanation
 from .engine_options import add_engine_options, engine_overrides, opened_run, refuse_over_budget
 from .outputs import check_output, write_or_keep
+from ..text_files import read_user_text
 from .progress import ExperimentProgress, StderrNotices
 from .argtypes import positive_int
 from .console import safe_text, stderr_console
@@ -45,12 +46,9 @@ from .explain import add_explain_options, backend_options, config_from_args, ide
 
 def load_explanation(path: str) -> Explanation:
     """An explanation saved by `gsmile explain --json`; one clear line if it is not one."""
+    text = read_user_text(Path(path), "explanation file")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it ({error})") from None
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
     if not isinstance(data, dict):

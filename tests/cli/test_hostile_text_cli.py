@@ -89,7 +89,7 @@ def test_a_hand_edited_explanation_is_shown_without_its_escapes(tmp_path):
         assert result.returncode == (2 if "missing" in args[2] else 0), result.stderr
         assert_clean(result.stdout, f"stdout of {args[:3]}")
         assert_clean(result.stderr, f"stderr of {args[:3]}")
-    assert result.stderr.startswith("gsmile: error: missing") and "no such file" in result.stderr
+    assert result.stderr.startswith("gsmile: error: explanation file missing") and "does not exist" in result.stderr
 
 
 def test_the_console_strips_what_any_renderer_hands_it():

@@ -59,7 +59,7 @@ def test_consistency_and_deletion_run_the_model(saved, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["metric", "accuracy", "missing.json", "--critical", "x"], "no such file"),
+    (["metric", "accuracy", "missing.json", "--critical", "x"], "explanation file missing.json does not exist"),
     (["metric", "pearson", "--models", "a", "b", "--values", "1", "2", "--accuracies", "1", "2"], "at least 3 models"),
     (["metric", "stability"], "required"),
 ])
