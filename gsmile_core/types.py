@@ -192,7 +192,7 @@ class Timing:
 
 
 # Module and function that draw an Explanation as an HTML fragment (notebooks).
-HTML_RENDERER = ("gsmile_core.report", "explanation_fragment_html")
+HTML_RENDERER = ("gsmile_core.reports.html", "explanation_fragment_html")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..report_format import esc, md, number, p_value
+from ..reports.format import esc, md, number, p_value
 
 ROW = 26
 LABEL_W = 210

@@ -5,7 +5,7 @@ their intervals, every prompt in a table that sorts by any column (a small inlin
 only one, allowed by its hash in the Content-Security-Policy; nothing external can load), each
 with its top words and heatmap, the failures, and for a fairness set the group comparison as a
 table and a chart. Prompts, answers and words are untrusted: every string is escaped
-(`report_format.esc` / `md`). Rows are streamed from `results.jsonl` into the file, so a report
+(`reports.format.esc` / `md`). Rows are streamed from `results.jsonl` into the file, so a report
 of 10,000 prompts does not sit in memory.
 """
 
@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
-from ..report import get_palette, heatmap_html, legend_html, scale_of
-from ..report_format import esc, markdown_table, md, number, p_value
+from ..reports.html import heatmap_html, legend_html
+from ..reports.palette import get_palette, scale_of
+from ..reports.format import esc, markdown_table, md, number, p_value
 from ..types import Explanation
 from .results import AuditFolder
 

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     from ..calls.dryrun import static_identity
     from ..explanation_store import ExplanationStore, explanation_key
     from ..method.segment import prepare_prompt
-    from ..render_terminal import full_report
+    from ..reports.terminal import full_report
 
     if getattr(args, "classifier", None):
         from .classify import run_classifier

@@ -20,7 +20,7 @@ def check_targets(args: argparse.Namespace) -> None:
 def emit(args: argparse.Namespace, explanation: Explanation) -> int:
     """--session, then --json (- = stdout, nothing else printed), else the terminal report; the
     exit code (1: an output could not be written, its content kept elsewhere and named)."""
-    from ..render_terminal import full_report
+    from ..reports.terminal import full_report
 
     payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
     saved = append_run_or_keep(getattr(args, "session", None), explanation, payload + "\n")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import COMMANDS
 from ..errors import ConfigError
-from ..report import PALETTES, export
+from ..reports.palette import PALETTES
+from ..reports.render import export
 from ..session import SessionError, load_session
 from .outputs import check_output
 

@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
         return 0 if saved else 1
     if args.json:
         saved = write_or_keep(args.json, payload, "--json") and saved
-    from ..model_views import counterfactual_view
-    from ..render_terminal import full_report
+    from ..reports.model_terminal import counterfactual_view
+    from ..reports.terminal import full_report
 
     console = stdout_console()
     for label, explanation in zip(found.labels, (found.original, found.swapped)):

@@ -1,6 +1,6 @@
 """Export the session or the run on screen as HTML, Markdown, JSON or an SVG heatmap.
 
-Rendering and the atomic write are `gsmile_core.report.export`, run in a worker thread. The
+Rendering and the atomic write are `gsmile_core.reports.render.export`, run in a worker thread. The
 report uses the current theme's heatmap colours on a white page. A file name whose extension is
 another format's (JSON into `x.svg`) is questioned first: enter again writes it anyway.
 """
@@ -18,7 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
 from gsmile_core.errors import GsmileError
-from gsmile_core.report import Palette, export
+from gsmile_core.reports.palette import Palette
+from gsmile_core.reports.render import export
 
 EXTENSIONS = {"html": "html", "markdown": "md", "json": "json", "svg": "svg"}
 FORMAT_OF_EXTENSION = {"html": "html", "htm": "html", "md": "markdown", "markdown": "markdown", "json": "json", "svg": "svg"}

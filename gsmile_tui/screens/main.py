@@ -26,7 +26,7 @@ from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, c
 from gsmile_core.config import ExplainConfig
 from gsmile_core.calls.dryrun import static_identity
 from gsmile_core.errors import ConfigError, GsmileError
-from gsmile_core.render_terminal import run_summary
+from gsmile_core.reports.terminal import run_summary
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation
 

@@ -5,7 +5,7 @@ a data file and a row (with an optional protected column for the fairness counte
 is computed by the core (`gsmile_core.scoring`) on a worker thread and kept in the session like
 every run, so F4 shows a classifier's word heatmap, F5/F6 its fidelity and perturbations, and
 the reports include it. Below the forms, the run is drawn as the core's bar chart
-(`gsmile_core.model_views`): column, value, score, bar, interval, p-value; for a counterfactual
+(`gsmile_core.reports.model_terminal`): column, value, score, bar, interval, p-value; for a counterfactual
 pair, both rows' scores side by side with their deltas. Every text from the user's model or data
 is drawn as plain text, never markup.
 """
@@ -161,7 +161,7 @@ class ModelsScreen(Screen):
         from rich.console import Group
         from rich.text import Text
 
-        from gsmile_core.model_views import counterfactual_view, feature_chart, model_heading, tests_note
+        from gsmile_core.reports.model_terminal import counterfactual_view, feature_chart, model_heading, tests_note
         from gsmile_core.scoring.summary import model_summary
 
         summary = model_summary(explanation)

@@ -22,7 +22,7 @@ from gsmile_core.batch.runner import run_audit
 from gsmile_core.config import ExplainConfig
 from gsmile_core.errors import ConfigError
 from gsmile_core.pipeline import prepare_prompt
-from gsmile_core.report import get_palette
+from gsmile_core.reports.palette import get_palette
 
 TEMPLATES = [
     "The {person} asked the doctor about the results.",

@@ -83,7 +83,7 @@ def test_hostile_answer_is_sanitised_in_the_terminal():
         "from gsmile_core.backends.fake import FakeBackend\n"
         "from gsmile_core.config import ExplainConfig\n"
         "from gsmile_core.pipeline import explain_sync\n"
-        "from gsmile_core.render_terminal import full_report\n"
+        "from gsmile_core.reports.terminal import full_report\n"
         "from rich.console import Console\n"
         "b = FakeBackend(rules={'life': 'Life \\x1b]0;pwned\\x07 is \\x1b[2J[@click=app.quit]red[/] \\u202egood'})\n"
         "Console(force_terminal=True, width=100).print(full_report(explain_sync('meaning of life', b, ExplainConfig())))\n"

@@ -21,7 +21,7 @@ from gsmile_core.cli.progress import ProgressPrinter
 from gsmile_core.config import ExplainConfig
 from gsmile_core.events import Notice
 from gsmile_core.pipeline import explain_sync
-from gsmile_core.render_terminal import full_report
+from gsmile_core.reports.terminal import full_report
 
 PROMPT = "What is the meaning of life?"
 HOSTILE = ("safe words \x1b]0;pwned-title\x07\x1b[2J\x1b[H\x1b[31mred\x1b[0m \x1b]52;c;ZXZpbA==\x07"

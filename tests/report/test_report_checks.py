@@ -15,7 +15,7 @@ from test_report_render import assert_inert_html
 from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.evaluation.checks import CheckInputs, run_check
 from gsmile_core.cli import main
-from gsmile_core.report import render
+from gsmile_core.reports.render import render
 from gsmile_core.session import Session, load_session, save_session
 
 NOW = "2026-01-02T03:04:05Z"

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gsmile_core import report
-from gsmile_core.report import PALETTES
+from gsmile_core.reports.html import CSP, explanation_html, html_document, session_html
+from gsmile_core.reports.palette import PALETTES
 
 FLAGS = [
     "--headless",
@@ -86,7 +86,7 @@ def two_signed(request):
 
 
 def test_screenshot_shows_the_heatmap_in_palette_colours(tmp_path, two_signed):
-    image = screenshot(tmp_path, report.explanation_html(two_signed))
+    image = screenshot(tmp_path, explanation_html(two_signed))
     assert image.size == (1200, 900)
     pixels = colour_counts(image)
     pal = PALETTES["blue-orange"]
@@ -102,14 +102,14 @@ def test_screenshot_shows_the_heatmap_in_palette_colours(tmp_path, two_signed):
 
 
 def test_palette_choice_reaches_the_pixels(tmp_path, plain):
-    image = screenshot(tmp_path, report.explanation_html(plain, palette="red-blue"))
+    image = screenshot(tmp_path, explanation_html(plain, palette="red-blue"))
     pixels = colour_counts(image)
     assert pixels[rgb(PALETTES["red-blue"].positive)] > 400
     assert pixels[rgb(PALETTES["blue-orange"].positive)] == 0
 
 
 def test_hostile_session_renders_inert(tmp_path, session):
-    html = report.session_html(session)
+    html = session_html(session)
     dom = dump_dom(tmp_path, html)
     assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:">' in dom
     assert re.search(r"<title>gSMILE session — audit &lt;script&gt;", dom)
@@ -123,10 +123,10 @@ def test_hostile_session_renders_inert(tmp_path, session):
 
 def test_our_csp_blocks_inline_scripts(tmp_path):
     body = "<p>static</p><script>document.title = 'RAN'; document.body.dataset.ran = 'yes';</script>"
-    with_csp = report._html_document("report", body)
-    assert report.CSP in with_csp
+    with_csp = html_document("report", body)
+    assert CSP in with_csp
     without_csp = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n', "", with_csp)
-    assert report.CSP not in without_csp
+    assert CSP not in without_csp
     # control: Chromium does run the script when the policy is absent ...
     assert "<title>RAN</title>" in dump_dom(tmp_path, without_csp, "no-csp.html")
     # ... and the policy the report carries stops it

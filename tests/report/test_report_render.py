@@ -10,8 +10,13 @@ from html.parser import HTMLParser
 import pytest
 from report_fixtures import CONTROL_CHARS, HTML_ATTACK, MARKUP, read_back
 
-from gsmile_core import report
-from gsmile_core.report import CSP, PALETTES, Palette, get_palette, render
+from gsmile_core.reports import format as report_format
+from gsmile_core.reports.html import CSP, explanation_html, heatmap_html
+from gsmile_core.reports.markdown import explanation_markdown, session_markdown
+from gsmile_core.reports.palette import PALETTES, Palette, get_palette
+from gsmile_core.reports.provenance import redact
+from gsmile_core.reports.render import export, render
+from gsmile_core.reports.svg import heatmap_svg, session_svg
 from gsmile_core.session import load_session, save_session
 from gsmile_core.method.word_support import word_support
 
@@ -75,7 +80,7 @@ def test_html_document_has_csp_and_no_script(session):
 
 
 def test_hostile_text_is_shown_as_text_in_html(hostile):
-    document = report.explanation_html(hostile)
+    document = explanation_html(hostile)
     parsed = assert_inert_html(document)
     text = "".join(parsed.text)
     # the attack is visible to the reader, as text, in the prompt, answer, heatmap and tables
@@ -88,7 +93,7 @@ def test_hostile_text_is_shown_as_text_in_html(hostile):
 
 
 def test_sections_of_an_explanation_report(plain):
-    document = report.explanation_html(plain)
+    document = explanation_html(plain)
     for heading in ("Prompt", "Original answer", "Heatmap", "Words by importance",
                     "Fidelity of the surrogate", "Perturbations", "Settings", "Provenance"):
         assert f">{heading}</h" in document
@@ -107,14 +112,14 @@ def test_sections_of_an_explanation_report(plain):
 def test_heatmap_colours_follow_scores_and_palette(plain):
     pal = get_palette("blue-orange")
     top_feature, top_score = plain.ranked()[0]
-    document = report.heatmap_html(plain)
+    document = heatmap_html(plain)
     assert f"background:{pal.positive};" in document  # the largest score gets the full colour
     assert document.count('class="w') == len(plain.features)
-    other = report.heatmap_html(plain, "red-blue")
+    other = heatmap_html(plain, "red-blue")
     assert f"background:{PALETTES['red-blue'].positive};" in other and pal.positive not in other
     custom = Palette("theme", negative="#000080", positive="#00ff00", neutral="#202020",
                      dark_text="#111111", light_text="#eeeeee")
-    themed = report.heatmap_html(plain, custom)
+    themed = heatmap_html(plain, custom)
     assert "background:#00ff00;color:#111111" in themed  # bright green: dark text
     assert "color:#eeeeee" in themed  # near-neutral dark background: light text
 
@@ -138,11 +143,11 @@ def test_unsupported_words_are_marked_and_explained(bayes):
     support = word_support(bayes)
     unsupported = [s for s in support if s.significant is False]
     assert unsupported and len(unsupported) < len(support)
-    document = report.explanation_html(bayes)
+    document = explanation_html(bayes)
     assert document.count('class="w ns"') == len(unsupported)
     assert "Dotted underline: not significant" in document and "credible interval" in document
     assert "posterior std" in document and "95% interval (credible, bootstrap)" not in document
-    markdown = report.explanation_markdown(bayes)
+    markdown = explanation_markdown(bayes)
     assert markdown.count(", n.s.)") == len(unsupported)
 
 
@@ -150,13 +155,13 @@ def test_secrets_in_settings_are_redacted(hostile):
     for fmt in ("html", "markdown"):
         out = render(hostile, fmt)
         assert "sk-live-SECRET123" not in out and "redacted" in out
-    assert report._redact({"max_tokens": 48, "api_key": "", "token": "t", "x-api-key": "k"}) == {
+    assert redact({"max_tokens": 48, "api_key": "", "token": "t", "x-api-key": "k"}) == {
         "max_tokens": 48, "api_key": "", "token": "(redacted)", "x-api-key": "(redacted)",
     }
 
 
 def test_markdown_neutralises_hostile_text(hostile, session):
-    for out in (report.explanation_markdown(hostile), report.session_markdown(session)):
+    for out in (explanation_markdown(hostile), session_markdown(session)):
         for char in CONTROL_CHARS:
             assert char not in out
         # outside fenced blocks (shown literally): no raw HTML, no live links or images
@@ -165,7 +170,7 @@ def test_markdown_neutralises_hostile_text(hostile, session):
         assert "<script" not in prose and "<img" not in prose
         assert "](javascript:" not in prose and "](http://" not in prose
         assert "\\[@click=app\\.quit\\]" in out
-    out = report.explanation_markdown(hostile)
+    out = explanation_markdown(hostile)
     # fenced blocks: the fence is longer than any backtick run inside
     fence = re.search(r"^(`{3,})text$", out, re.M).group(1)
     assert len(fence) == 4
@@ -175,12 +180,12 @@ def test_markdown_neutralises_hostile_text(hostile, session):
 
 
 def test_md_helpers():
-    assert report.md("a|b [x](y) <b>") == "a\\|b \\[x\\]\\(y\\) &lt;b&gt;"
-    assert report.md_block("x ```` y").startswith("`````text\n")
+    assert report_format.md("a|b [x](y) <b>") == "a\\|b \\[x\\]\\(y\\) &lt;b&gt;"
+    assert report_format.md_block("x ```` y").startswith("`````text\n")
 
 
 def test_svg_is_well_formed_and_inert(hostile, session):
-    for svg in (report.heatmap_svg(hostile), report.session_svg(session)):
+    for svg in (heatmap_svg(hostile), session_svg(session)):
         root = ET.fromstring(svg.encode("utf-8"))
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         for element in root.iter():
@@ -189,7 +194,7 @@ def test_svg_is_well_formed_and_inert(hostile, session):
             assert not any(name.startswith("on") or "href" in name for name in element.attrib)
         for char in CONTROL_CHARS:
             assert char not in svg
-    root = ET.fromstring(report.heatmap_svg(hostile).encode("utf-8"))
+    root = ET.fromstring(heatmap_svg(hostile).encode("utf-8"))
     words = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "<script>document.title='PWNED'</script><img" in words  # shown as text
     assert "[@click=app.quit]" in words
@@ -197,7 +202,7 @@ def test_svg_is_well_formed_and_inert(hostile, session):
 
 
 def test_svg_colours_from_the_palette(plain):
-    svg = report.heatmap_svg(plain, "purple-green")
+    svg = heatmap_svg(plain, "purple-green")
     assert f'fill="{PALETTES["purple-green"].positive}"' in svg
     assert PALETTES["blue-orange"].positive not in svg
 
@@ -228,7 +233,7 @@ def test_json_outputs_reload(session, plain, tmp_path):
 
 
 def test_export_writes_atomically_and_refuses_unknown_formats(session, tmp_path):
-    out = report.export(session, "markdown", tmp_path / "r.md")
+    out = export(session, "markdown", tmp_path / "r.md")
     assert out.read_text(encoding="utf-8").startswith("# gSMILE session")
     with pytest.raises(ValueError, match="unknown report format 'pdf'"):
         render(session, "pdf")
@@ -249,7 +254,7 @@ def test_svg_widens_for_a_word_longer_than_a_line(fake_backend):
     from gsmile_core.pipeline import explain_sync
 
     e = explain_sync("short " + "x" * 200 + " end", fake_backend)
-    root = ET.fromstring(report.heatmap_svg(e, width=900).encode("utf-8"))
+    root = ET.fromstring(heatmap_svg(e, width=900).encode("utf-8"))
     width = float(root.attrib["width"])
     rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("x") and r.get("width")]
     assert width > 900
@@ -259,7 +264,7 @@ def test_svg_widens_for_a_word_longer_than_a_line(fake_backend):
 def test_markdown_session_has_the_comparison(session):
     from gsmile_core.evaluation.compare import compare
 
-    out = report.session_markdown(session)
+    out = session_markdown(session)
     assert "## Comparison g1: neutral vs men's perspective vs women's perspective" in out
     assert "| pair | Jaccard (k = 3) |" in out
     members = session.group_runs("g1")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .sanitize import one_line, strip_unsafe
+from ..sanitize import one_line, strip_unsafe
 
 
 def clean(text: Any) -> str:

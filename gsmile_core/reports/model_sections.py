@@ -10,10 +10,10 @@ per-feature permutation p-values. Every text from the model or the data is escap
 
 from __future__ import annotations
 
-from .model_views import BAR_WIDTH
-from .report_format import esc, html_table, markdown_table, md, number, p_value
-from .scoring.summary import ModelSummary, model_summary
-from .types import Explanation
+from ..scoring.summary import ModelSummary, model_summary
+from ..types import Explanation
+from .format import esc, html_table, markdown_table, md, number, p_value
+from .model_terminal import BAR_WIDTH
 
 BAR_PX = 120  # each half of the diverging bar
 

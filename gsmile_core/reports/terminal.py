@@ -13,9 +13,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .evaluation.shapley import SHAPLEY_KEY, ShapleyValues
-from .types import Explanation
-from .method.uncertainty import intervals_of
+from ..evaluation.shapley import SHAPLEY_KEY, ShapleyValues
+from ..method.uncertainty import intervals_of
+from ..types import Explanation
 
 LEGEND = (
     "score = -θ (minus the surrogate coefficient). Positive (red): keeping the word holds the "
@@ -202,7 +202,7 @@ def run_summary(explanation: Explanation) -> Text:
 
 def full_report(explanation: Explanation) -> Group:
     if explanation.extras.get("model"):  # a text classifier or a tabular model
-        from .model_views import model_report
+        from .model_terminal import model_report
 
         return model_report(explanation, Group(heatmap(explanation)),
                             [fidelity_table(explanation), run_summary(explanation)])

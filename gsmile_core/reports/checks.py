@@ -3,16 +3,16 @@
 A regulator reading a report should see, next to an explanation, whether it survived the checks
 the auditor made: the Jaccard of the top words after a minimal edit, the spread of the scores
 over re-seeded runs, and the deletion/insertion AOPC against random orders, each with what it
-cost and when it was made. Words and prompts are untrusted: they go through `report_format.esc` (HTML)
-or `report_format.md` (Markdown) like everything else in a report.
+cost and when it was made. Words and prompts are untrusted: they go through `format.esc` (HTML)
+or `format.md` (Markdown) like everything else in a report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .evaluation.check_results import CHECK_TITLES, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
-from .report_format import esc, html_table, markdown_table, md, number
+from ..evaluation.check_results import CHECK_TITLES, CheckResult, ConsistencyCheck, DeletionCheck, StabilityCheck
+from .format import esc, html_table, markdown_table, md, number
 
 
 def _cost(check: CheckResult) -> str:

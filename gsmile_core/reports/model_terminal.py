@@ -1,7 +1,7 @@
 """Terminal views of model explanations (text classifiers, tabular rows), drawn with rich.
 
 A text classifier's explanation is drawn like a prompt's: the word heatmap and the word table
-(`render_terminal`), under a heading that names the classifier, the explained class or distance
+(`terminal`), under a heading that names the classifier, the explained class or distance
 and the original outputs, with the per-feature permutation tests. A table row is drawn as a
 bar chart: one line per feature with its column, value, score, a bar of |score| in the score's
 colour, its 95% interval and p-value. The fairness counterfactual adds both rows' scores side by
@@ -15,9 +15,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .report_format import number, p_value
-from .scoring.summary import ModelSummary, model_summary
-from .types import Explanation
+from ..scoring.summary import ModelSummary, model_summary
+from ..types import Explanation
+from .format import number, p_value
 
 BAR_WIDTH = 10
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
@@ -74,7 +74,7 @@ def tests_note(summary: ModelSummary) -> Text:
 
 def model_report(explanation: Explanation, heat: Group, tail: list) -> Group:
     """The whole terminal report of a model explanation; `heat` (the word heatmap and its legend)
-    and `tail` (fidelity, run summary) are the text pipeline's views (`render_terminal`)."""
+    and `tail` (fidelity, run summary) are the text pipeline's views (`terminal`)."""
     summary = model_summary(explanation)
     if summary is None:
         raise ValueError("not a model explanation")

@@ -1,0 +1,326 @@
+"""The HTML report: one self-contained file a regulator or a data scientist can read.
+
+Inline CSS, no scripts, no external resources, and a Content-Security-Policy that would block
+them anyway. Every string that came from a prompt, a model or a file goes through `format.esc`
+(terminal escapes, controls and bidi overrides stripped, then HTML-escaped). Also the notebook
+fragment (`Explanation._repr_html_`) and the session report (comparisons, then every run with its
+trust checks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .. import __version__
+from ..evaluation.compare import Comparison, compare
+from ..method.word_support import support_rule, word_support
+from ..sanitize import one_line
+from ..session import Session
+from ..types import Explanation
+from .checks import checks_html
+from .format import esc, html_table, number, p_value
+from .model_sections import model_section_html
+from .palette import Palette, get_palette, scale_of
+from .provenance import provenance_rows, redact, setting_text
+from .selection import selected_runs
+from .wording import FIDELITY_NAMES, LEGEND
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+  background: #ffffff; margin: 0 auto; max-width: 1100px; padding: 24px; }
+h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { font-size: 1.3em; margin-top: 1.6em;
+  border-bottom: 1px solid #ccc; } h3 { font-size: 1.1em; margin-top: 1.2em; }
+.meta { color: #555; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: 8px 12px;
+  border-left: 3px solid #bbb; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.heatmap { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.35em; line-height: 2.1;
+  padding: 10px 12px; border: 1px solid #ddd; }
+.heatmap .w { padding: 3px 5px; border-radius: 3px; }
+.heatmap .w.ns { text-decoration: underline dotted; text-decoration-thickness: 2px;
+  text-underline-offset: 5px; }
+.legend { display: flex; align-items: center; gap: 10px; margin: 8px 0; flex-wrap: wrap; }
+.legend .bar { width: 260px; height: 14px; border: 1px solid #999; }
+.legend .note { color: #444; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 3px 7px; vertical-align: top; text-align: left; }
+th { background: #f0f0f0; } td.n { text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap; } td.t { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 420px; }
+td.mask { font-family: ui-monospace, monospace; white-space: nowrap; }
+.compare { display: grid; gap: 12px; }
+.warning { color: #8a4b00; }
+nav ul { columns: 2; }
+"""
+
+
+def html_document(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def heatmap_html(explanation: Explanation, palette: str | Palette | None = None, scale: float | None = None) -> str:
+    """The prompt with each word on its importance colour, original spacing kept (a fragment)."""
+    pal = get_palette(palette)
+    scale = scale_of([explanation]) if scale is None else scale
+    support = word_support(explanation)
+    parts = []
+    cursor = 0
+    prompt = explanation.prompt
+    for feature, score, sup in zip(explanation.features, explanation.attributions, support):
+        parts.append(esc(prompt[cursor : feature.start]))
+        background = pal.background(score, scale)
+        title = f"{feature.text} · importance {number(score, signed=True)}"
+        if sup.interval is not None:
+            title += f" · 95% interval [{number(sup.interval[0])}, {number(sup.interval[1])}]"
+        if sup.tested:
+            title += f" · {sup.significant_count}/{sup.tested} perturbations without it p < α"
+        css = "w ns" if sup.significant is False else "w"
+        parts.append(
+            f'<span class="{css}" style="background:{background};color:{pal.foreground(background)}" '
+            f'title="{esc(title)}">{esc(feature.text)}</span>'
+        )
+        cursor = feature.end
+    parts.append(esc(prompt[cursor:]))
+    return f'<div class="heatmap">{"".join(parts)}</div>'
+
+
+def legend_html(explanation: Explanation | None, palette: str | Palette | None = None, scale: float = 1.0) -> str:
+    pal = get_palette(palette)
+    gradient = f"linear-gradient(to right, {pal.negative}, {pal.neutral}, {pal.positive})"
+    note = esc(LEGEND)
+    if explanation is not None:
+        note += f" Dotted underline: not significant. Rule: {esc(support_rule(explanation))}."
+    return (
+        '<div class="legend">'
+        f"<span>{number(-scale, 3, signed=True)}</span>"
+        f'<span class="bar" style="background:{gradient}"></span>'
+        f"<span>{number(scale, 3, signed=True)}</span>"
+        f'<span class="note">{note}</span></div>'
+    )
+
+
+def words_table_html(explanation: Explanation, palette: str | Palette | None = None, top: int | None = None) -> str:
+    """Every word (or the `top` most important) with its score, interval and evidence."""
+    pal = get_palette(palette)
+    scale = scale_of([explanation])
+    support = word_support(explanation)
+    has_std = explanation.attribution_std is not None
+    kinds = sorted({s.interval_kind for s in support if s.interval_kind})
+    headers = ["rank", "word", "position", "importance"]
+    if has_std:
+        headers.append("posterior std")
+    if kinds:
+        headers.append(f"95% interval ({esc(', '.join(kinds))})")
+    headers += ["perturbations without it", "of them p &lt; α", "with it: p &lt; α", "Fisher p", "significant"]
+    rows = []
+    for rank, (feature, score) in enumerate(explanation.ranked()[:top], start=1):
+        sup = support[feature.index]
+        bg = pal.background(score, scale)
+        row = [
+            ("n", str(rank)),
+            ("", f'<span style="background:{bg};color:{pal.foreground(bg)};padding:1px 4px">{esc(feature.text)}</span>'),
+            ("n", str(feature.index + 1)),
+            ("n", number(score, signed=True)),
+        ]
+        if has_std:
+            row.append(("n", number(sup.std)))
+        if kinds:
+            row.append(("n", "n/a" if sup.interval is None else f"[{number(sup.interval[0])}, {number(sup.interval[1])}]"))
+        row += [
+            ("n", str(len(sup.without))),
+            ("n", f"{sup.significant_count}/{sup.tested}" if sup.tested else "—"),
+            ("n", f"{sup.kept_significant}/{sup.kept_tested}" if sup.kept_tested else "—"),
+            ("n", p_value(sup.fisher_p)),
+            ("", {True: "yes", False: "no", None: "—"}[sup.significant]),
+        ]
+        rows.append(row)
+    return html_table(headers, rows)
+
+
+def fidelity_table_html(explanation: Explanation) -> str:
+    f = explanation.fidelity
+    values = (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)
+    table = html_table(FIDELITY_NAMES, [[("n", number(v)) for v in values]])
+    extra = (
+        f'<p class="meta">Paper eqs. 17-22 on {f.n_samples} perturbations and {f.n_features} words. '
+        f"Conventional weighted R² (scikit-learn): {number(f.r2_w_conventional)}.</p>"
+    )
+    return table + extra
+
+
+def perturbations_table_html(explanation: Explanation) -> str:
+    headers = ["#", "mask", "prompt", "answer", "input distance", "output distance", "weight", "p-value", "in fit"]
+    rows = []
+    for i, p in enumerate(explanation.perturbations, start=1):
+        rows.append(
+            [
+                ("n", str(i)),
+                ("mask", "".join("1" if m else "0" for m in p.mask)),
+                ("t", esc(p.prompt)),
+                ("t", esc(p.output)),
+                ("n", number(p.input_distance)),
+                ("n", number(p.output_distance)),
+                ("n", number(p.weight)),
+                ("n", p_value(p.p_value)),
+                ("", "yes" if p.used_in_fit else "no"),
+            ]
+        )
+    return html_table(headers, rows)
+
+
+def _kvhtml_table(pairs: Iterable[tuple[str, Any]]) -> str:
+    return html_table(["", ""], [[("", esc(k)), ("t", esc(setting_text(v)))] for k, v in pairs])
+
+
+def explanation_section_html(
+    explanation: Explanation, palette: str | Palette | None = None, heading_level: int = 2, anchor: str = "run"
+) -> str:
+    h = f"h{heading_level}"
+    sub = f"h{heading_level + 1}"
+    scale = scale_of([explanation])
+    parts = [
+        f'<{h} id="{esc(anchor)}-prompt">Prompt</{h}><div class="text">{esc(explanation.prompt)}</div>',
+        f"<{h}>Original answer</{h}><div class=\"text\">{esc(explanation.original_output)}</div>",
+        model_section_html(explanation, get_palette(palette).positive, get_palette(palette).negative, heading_level + 1),
+        f"<{h}>Heatmap</{h}>",
+        heatmap_html(explanation, palette, scale),
+        legend_html(explanation, palette, scale),
+        f"<{sub}>Words by importance</{sub}>",
+        words_table_html(explanation, palette),
+        f"<{sub}>Fidelity of the surrogate</{sub}>",
+        fidelity_table_html(explanation),
+    ]
+    significant, tested = explanation.significant_counts()
+    if tested:
+        parts.append(
+            f'<p class="meta">p &lt; {esc(explanation.config.get("alpha", 0.05))}: {significant} of {tested} '
+            "perturbations (permutation test on the answers' word vectors).</p>"
+        )
+    for warning in explanation.warnings:
+        parts.append(f'<p class="warning">warning: {esc(warning)}</p>')
+    parts += [
+        f"<{sub}>Perturbations</{sub}>",
+        perturbations_table_html(explanation),
+        f"<{sub}>Settings</{sub}>",
+        _kvhtml_table(redact(explanation.config).items()),
+        f"<{sub}>Provenance</{sub}>",
+        _kvhtml_table(provenance_rows(explanation)),
+    ]
+    return "\n".join(parts)
+
+
+FRAGMENT_CLASS = "gsmile-explanation"
+_FRAGMENT_RULES = (".heatmap", ".legend", "table", "th", "td")
+
+
+def _fragment_css() -> str:
+    """The report's own rules for the heatmap, legend and tables, scoped to one fragment, so a
+    notebook page around it keeps its styles."""
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", _CSS):
+        chosen = [s.strip() for s in selectors.split(",") if s.strip().startswith(_FRAGMENT_RULES)]
+        if chosen:
+            rules.append(", ".join(f".{FRAGMENT_CLASS} {s}" for s in chosen) + " {" + body.strip() + "}")
+    return "\n".join(rules)
+
+
+def explanation_fragment_html(explanation: Explanation, palette: str | Palette | None = None, top: int = 10) -> str:
+    """The heatmap, its legend and the top words of one explanation, as an HTML fragment with its
+    own scoped styles (what `Explanation._repr_html_` shows in a notebook)."""
+    words = words_table_html(explanation, palette, top=top)
+    return (
+        f'<div class="{FRAGMENT_CLASS}"><style>{_fragment_css()}</style>'
+        f'<p>{esc(explanation.provenance.backend)} · {esc(explanation.provenance.model)} · '
+        f"{len(explanation.perturbations)} perturbations</p>"
+        + heatmap_html(explanation, palette)
+        + legend_html(explanation, palette, scale_of([explanation]))
+        + words
+        + "</div>"
+    )
+
+
+def explanation_html(explanation: Explanation, palette: str | Palette | None = None, title: str | None = None) -> str:
+    """A complete, self-contained HTML report of one explanation."""
+    title = title or f"gSMILE report — {one_line(explanation.prompt, 60)}"
+    body = (
+        f"<h1>{esc(title)}</h1>"
+        f'<p class="meta">{esc(explanation.provenance.backend)} · {esc(explanation.provenance.model)} · '
+        f"{esc(explanation.provenance.created_at)} · report by gSMILE {esc(__version__)}</p>\n"
+        + explanation_section_html(explanation, palette)
+    )
+    return html_document(title, body)
+
+
+def comparison_html(comparison: Comparison, explanations: Sequence[Explanation], palette: str | Palette | None = None) -> str:
+    """Side-by-side heatmaps on one colour scale, the aligned-word deltas and the Jaccard index."""
+    scale = scale_of(explanations)
+    parts = ['<div class="compare">']
+    for label, explanation in zip(comparison.labels, explanations):
+        parts.append(f"<div><strong>{esc(label)}</strong>{heatmap_html(explanation, palette, scale)}</div>")
+    parts.append("</div>")
+    parts.append(legend_html(None, palette, scale))
+    headers = ["word"] + [f"{esc(l)}" for l in comparison.labels]
+    headers += [f"Δ {esc(l)}" for l in comparison.labels[1:]]
+    rows = []
+    for row in comparison.rows:
+        cells = [("", esc(row.word))]
+        cells += [("n", number(s, signed=True) if s is not None else "—") for s in row.scores]
+        cells += [("n", number(d, signed=True) if d is not None else "—") for d in row.deltas[1:]]
+        rows.append(cells)
+    parts.append(
+        f'<p class="meta">Words aligned with the first prompt by identity and position; Δ = score − '
+        f"score in “{esc(comparison.labels[0])}”; — = the word is not in that prompt.</p>"
+    )
+    parts.append(html_table(headers, rows))
+    jac_rows = [
+        [("", f"{esc(comparison.labels[i])} vs {esc(comparison.labels[j])}"), ("n", number(value, 3))]
+        for (i, j), value in sorted(comparison.jaccard.items())
+    ]
+    parts.append(f"<p>Jaccard index of the top-{comparison.top_k} words (paper eq. 15):</p>")
+    parts.append(html_table(["pair", f"Jaccard (k = {comparison.top_k})"], jac_rows))
+    top_rows = [[("", esc(l)), ("", esc(", ".join(t)))] for l, t in zip(comparison.labels, comparison.top_words)]
+    parts.append(html_table(["prompt", f"top-{comparison.top_k} words"], top_rows))
+    return "\n".join(parts)
+
+
+def session_html(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
+    """A complete HTML report of a session: compare groups first, then every run in order (with
+    its trust checks)."""
+    runs = selected_runs(session, run_ids)
+    chosen = {r.id for r in runs}
+    groups = [g for g in session.groups if all(r in chosen for r in g.run_ids)]
+    title = f"gSMILE session — {one_line(session.name, 80)}"
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">created {esc(session.created_at)} · updated {esc(session.updated_at)} · '
+        f"{len(runs)} run(s) · {len(groups)} comparison(s) · report by gSMILE {esc(__version__)}</p>",
+    ]
+    toc = [f'<li><a href="#{esc(g.id)}">Comparison: {esc(g.label)}</a></li>' for g in groups]
+    toc += [f'<li><a href="#{esc(r.id)}">Run {esc(r.id)}: {esc(r.label)}</a></li>' for r in runs]
+    parts.append(f"<nav><ul>{''.join(toc)}</ul></nav>")
+    for group in groups:
+        members = session.group_runs(group)
+        comparison = compare([r.explanation for r in members], [r.label for r in members], group.top_k)
+        parts.append(f'<h2 id="{esc(group.id)}">Comparison: {esc(group.label)}</h2>')
+        parts.append(comparison_html(comparison, [r.explanation for r in members], palette))
+    for run in runs:
+        kind = "" if run.kind == "single" else f" (comparison {esc(run.group_id)})"
+        parts.append(
+            f'<h2 id="{esc(run.id)}">Run {esc(run.id)}: {esc(run.label)}{kind}</h2>'
+            f'<p class="meta">created {esc(run.created_at)}</p>'
+        )
+        parts.append(explanation_section_html(run.explanation, palette, heading_level=3, anchor=run.id))
+        parts.append(checks_html(run.checks, heading_level=3, anchor=run.id))
+    return html_document(title, "\n".join(parts))

@@ -1,0 +1,91 @@
+"""The SVG heatmap: a standalone picture of one or several labelled heatmaps on one colour scale.
+
+Words wrap at the picture's width; every text node is sanitised and XML-escaped (`format.esc`,
+`format.clean`); no scripts, links or external references.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ..method.word_support import word_support
+from ..session import Session
+from ..types import Explanation
+from .format import clean, esc, number
+from .palette import Palette, get_palette, scale_of
+from .selection import selected_runs
+
+_SVG_FONT = 16
+_CHAR_WIDTH = 0.62 * _SVG_FONT  # monospace advance, generous
+_LINE_HEIGHT = 30
+
+
+def heatmap_svg(
+    items: Explanation | Sequence[tuple[str, Explanation]],
+    palette: str | Palette | None = None,
+    width: int = 900,
+) -> str:
+    """A standalone SVG of one heatmap, or of several labelled heatmaps on one colour scale.
+
+    Words wrap at `width`; every text node is sanitised and XML-escaped; no scripts, links or
+    external references.
+    """
+    pal = get_palette(palette)
+    labelled = [("", items)] if isinstance(items, Explanation) else list(items)
+    scale = scale_of(e for _, e in labelled)
+    margin = 12
+    y = margin
+    widest = float(width)  # a word longer than a line widens the picture instead of being cut
+    body: list[str] = []
+    for label, explanation in labelled:
+        if label:
+            y += _SVG_FONT
+            body.append(f'<text x="{margin}" y="{y}" font-weight="bold">{esc(label)}</text>')
+            y += 8
+        support = word_support(explanation)
+        x = margin
+        y += 4
+        for feature, score, sup in zip(explanation.features, explanation.attributions, support):
+            word = clean(feature.text)
+            w = len(word) * _CHAR_WIDTH + 10
+            if x > margin and x + w > width - margin:
+                x = margin
+                y += _LINE_HEIGHT
+            bg = pal.background(score, scale)
+            fg = pal.foreground(bg)
+            title = esc(f"{word} · importance {number(score, signed=True)}")
+            body.append(
+                f'<g><title>{title}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{_LINE_HEIGHT - 6}" '
+                f'rx="3" fill="{bg}"/><text x="{x + 5:.1f}" y="{y + _LINE_HEIGHT - 12}" fill="{fg}"'
+                + (' text-decoration="underline"' if sup.significant is False else "")
+                + f">{esc(word)}</text></g>"
+            )
+            x += w + 6
+            widest = max(widest, x + margin)
+        y += _LINE_HEIGHT + 6
+    # legend: gradient bar with its ends
+    y += 6
+    body.append(
+        '<defs><linearGradient id="gsmile-scale" x1="0" x2="1" y1="0" y2="0">'
+        f'<stop offset="0" stop-color="{pal.negative}"/><stop offset="0.5" stop-color="{pal.neutral}"/>'
+        f'<stop offset="1" stop-color="{pal.positive}"/></linearGradient></defs>'
+        f'<text x="{margin}" y="{y + 12}" font-size="12">{number(-scale, 3, signed=True)}</text>'
+        f'<rect x="{margin + 60}" y="{y}" width="220" height="14" fill="url(#gsmile-scale)" stroke="#999"/>'
+        f'<text x="{margin + 290}" y="{y + 12}" font-size="12">{number(scale, 3, signed=True)}</text>'
+        f'<text x="{margin}" y="{y + 32}" font-size="12">importance = −θ; positive: keeping the word '
+        "holds the answer near the original</text>"
+    )
+    height = y + 44
+    width = int(math.ceil(widest))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans Mono, monospace" font-size="{_SVG_FONT}">'
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{"".join(body)}</svg>\n'
+    )
+
+
+def session_svg(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
+    runs = selected_runs(session, run_ids)
+    return heatmap_svg([(f"{r.id}: {r.label}", r.explanation) for r in runs], palette)
