@@ -25,7 +25,7 @@ from .model_sections import model_section_html
 from .palette import Palette, get_palette, scale_of
 from .provenance import provenance_rows, redact, setting_text
 from .selection import selected_runs
-from .wording import FIDELITY_NAMES, LEGEND
+from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_ends
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -100,13 +100,14 @@ def legend_html(explanation: Explanation | None, palette: str | Palette | None =
     pal = get_palette(palette)
     gradient = f"linear-gradient(to right, {pal.negative}, {pal.neutral}, {pal.positive})"
     note = esc(LEGEND)
+    low, high = scale_ends(scale)
     if explanation is not None:
         note += f" Dotted underline: not significant. Rule: {esc(support_rule(explanation))}."
     return (
         '<div class="legend">'
-        f"<span>{number(-scale, 3, signed=True)}</span>"
+        f"<span>{low}</span>"
         f'<span class="bar" style="background:{gradient}"></span>'
-        f"<span>{number(scale, 3, signed=True)}</span>"
+        f"<span>{high}</span>"
         f'<span class="note">{note}</span></div>'
     )
 
@@ -151,10 +152,9 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
 
 def fidelity_table_html(explanation: Explanation) -> str:
     f = explanation.fidelity
-    values = (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)
-    table = html_table(FIDELITY_NAMES, [[("n", number(v)) for v in values]])
+    table = html_table(FIDELITY_NAMES, [[("n", number(v)) for v in fidelity_values(f)]])
     extra = (
-        f'<p class="meta">Paper eqs. 17-22 on {f.n_samples} perturbations and {f.n_features} words. '
+        f'<p class="meta">On {f.n_samples} perturbations and {f.n_features} words. '
         f"Conventional weighted R² (scikit-learn): {number(f.r2_w_conventional)}.</p>"
     )
     return table + extra
@@ -199,7 +199,7 @@ def explanation_section_html(
         legend_html(explanation, palette, scale),
         f"<{sub}>Words by importance</{sub}>",
         words_table_html(explanation, palette),
-        f"<{sub}>Fidelity of the surrogate</{sub}>",
+        f"<{sub}>{FIDELITY_TITLE}</{sub}>",
         fidelity_table_html(explanation),
     ]
     significant, tested = explanation.significant_counts()

@@ -19,7 +19,8 @@ from .format import markdown_table, md, md_block, number, p_value
 from .model_sections import model_section_markdown
 from .provenance import provenance_rows, redact, setting_text
 from .selection import selected_runs
-from .wording import FIDELITY_NAMES, LEGEND
+from .palette import scale_of
+from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_sentence
 
 def explanation_markdown_section(explanation: Explanation, level: int = 2) -> str:
     h = "#" * level
@@ -34,7 +35,8 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         f"{h} Prompt\n\n{md_block(explanation.prompt)}",
         f"{h} Original answer\n\n{md_block(explanation.original_output)}",
         *([section] if (section := model_section_markdown(explanation, level + 1)) else []),
-        f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n_{md(LEGEND)}_ "
+        f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n"
+        f"{md(scale_sentence(scale_of([explanation])))}\n\n_{md(LEGEND)}_ "
         f"n.s. = not significant. Rule: {md(support_rule(explanation))}.",
     ]
     kinds = sorted({s.interval_kind for s in support if s.interval_kind})
@@ -54,10 +56,9 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
                 p_value(sup.fisher_p), {True: "yes", False: "no", None: "—"}[sup.significant]]
         rows.append(row)
     out.append(f"{sub} Words by importance\n\n" + markdown_table(headers, rows))
-    f = explanation.fidelity
     out.append(
-        f"{sub} Fidelity of the surrogate (paper eqs. 17-22)\n\n"
-        + markdown_table(FIDELITY_NAMES, [[number(v) for v in (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)]])
+        f"{sub} {FIDELITY_TITLE}\n\n"
+        + markdown_table(FIDELITY_NAMES, [[number(v) for v in fidelity_values(explanation.fidelity)]])
     )
     for warning in explanation.warnings:
         out.append(f"> warning: {md(warning)}")

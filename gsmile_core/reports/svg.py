@@ -7,6 +7,7 @@ Words wrap at the picture's width; every text node is sanitised and XML-escaped 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 from ..method.word_support import word_support
@@ -15,6 +16,7 @@ from ..types import Explanation
 from .format import clean, esc, number
 from .palette import Palette, get_palette, scale_of
 from .selection import selected_runs
+from .wording import LEGEND, scale_ends
 
 _SVG_FONT = 16
 _CHAR_WIDTH = 0.62 * _SVG_FONT  # monospace advance, generous
@@ -64,20 +66,9 @@ def heatmap_svg(
             x += w + 6
             widest = max(widest, x + margin)
         y += _LINE_HEIGHT + 6
-    # legend: gradient bar with its ends
-    y += 6
-    body.append(
-        '<defs><linearGradient id="gsmile-scale" x1="0" x2="1" y1="0" y2="0">'
-        f'<stop offset="0" stop-color="{pal.negative}"/><stop offset="0.5" stop-color="{pal.neutral}"/>'
-        f'<stop offset="1" stop-color="{pal.positive}"/></linearGradient></defs>'
-        f'<text x="{margin}" y="{y + 12}" font-size="12">{number(-scale, 3, signed=True)}</text>'
-        f'<rect x="{margin + 60}" y="{y}" width="220" height="14" fill="url(#gsmile-scale)" stroke="#999"/>'
-        f'<text x="{margin + 290}" y="{y + 12}" font-size="12">{number(scale, 3, signed=True)}</text>'
-        f'<text x="{margin}" y="{y + 32}" font-size="12">importance = −θ; positive: keeping the word '
-        "holds the answer near the original</text>"
-    )
-    height = y + 44
     width = int(math.ceil(widest))
+    legend, height = _legend(pal, scale, [LEGEND], y + 6, width, margin)
+    body.append(legend)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -89,3 +80,30 @@ def heatmap_svg(
 def session_svg(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
     runs = selected_runs(session, run_ids)
     return heatmap_svg([(f"{r.id}: {r.label}", r.explanation) for r in runs], palette)
+
+
+_LEGEND_FONT = 12
+_LEGEND_LINE = 16
+
+
+def _legend(pal: Palette, scale: float, sentences: Sequence[str], y: float, width: int, margin: int) -> tuple[str, int]:
+    """The colour scale (the gradient with its end values and 0) and the legend's sentences
+    wrapped to the picture's width, never cut; returns the SVG and the picture's height."""
+    low, high = scale_ends(scale)
+    bar_x, bar_w = round(margin + len(low) * 0.62 * _LEGEND_FONT + 8), 220
+    parts = [
+        '<defs><linearGradient id="gsmile-scale" x1="0" x2="1" y1="0" y2="0">'
+        f'<stop offset="0" stop-color="{pal.negative}"/><stop offset="0.5" stop-color="{pal.neutral}"/>'
+        f'<stop offset="1" stop-color="{pal.positive}"/></linearGradient></defs>',
+        f'<text x="{margin}" y="{y + 12}" font-size="{_LEGEND_FONT}">{low}</text>',
+        f'<rect x="{bar_x}" y="{y}" width="{bar_w}" height="14" fill="url(#gsmile-scale)" stroke="#999"/>',
+        f'<text x="{bar_x + bar_w / 2:.1f}" y="{y + 11}" font-size="10" text-anchor="middle">0</text>',
+        f'<text x="{bar_x + bar_w + 8}" y="{y + 12}" font-size="{_LEGEND_FONT}">{high}</text>',
+    ]
+    columns = max(20, int((width - 2 * margin) / (0.62 * _LEGEND_FONT)))
+    line_y = y + 14
+    for sentence in sentences:
+        for line in textwrap.wrap(clean(sentence), columns):
+            line_y += _LEGEND_LINE
+            parts.append(f'<text x="{margin}" y="{line_y}" font-size="{_LEGEND_FONT}">{esc(line)}</text>')
+    return "".join(parts), int(line_y + margin)

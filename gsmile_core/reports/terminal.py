@@ -16,28 +16,27 @@ from rich.text import Text
 from ..evaluation.shapley import SHAPLEY_KEY, ShapleyValues
 from ..method.uncertainty import intervals_of
 from ..types import Explanation
+from .format import number
+from .palette import PALETTES
+from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_ends
 
-LEGEND = (
-    "score = -θ (minus the surrogate coefficient). Positive (red): keeping the word holds the "
-    "answer near the original; removing it moves the answer. Negative (blue): keeping the word "
-    "moves the answer away. Colour strength is |score| relative to the largest."
-)
-
-POSITIVE_RGB = (214, 39, 40)
-NEGATIVE_RGB = (31, 119, 180)
+# The terminal's heatmap colours: red for positive, blue for negative (the "red-blue" palette).
+TERMINAL_PALETTE = PALETTES["red-blue"]
+SCALE_STEPS = 11
 
 
 def score_colour(score: float, scale: float) -> str:
     """A background colour from white to red (positive) or blue (negative)."""
-    strength = 0.0 if scale <= 0 else min(abs(score) / scale, 1.0)
-    target = POSITIVE_RGB if score >= 0 else NEGATIVE_RGB
-    r, g, b = (round(255 + (c - 255) * strength) for c in target)
-    return f"#{r:02x}{g:02x}{b:02x}"
+    return TERMINAL_PALETTE.background(score, scale)
+
+
+def _scale(explanation: Explanation) -> float:
+    return max((abs(a) for a in explanation.attributions if math.isfinite(a)), default=0.0)
 
 
 def heatmap(explanation: Explanation) -> Text:
     """The prompt re-drawn with each word on its importance colour (original spacing kept)."""
-    scale = max((abs(a) for a in explanation.attributions), default=0.0)
+    scale = _scale(explanation)
     text = Text()
     cursor = 0
     for feature, score in zip(explanation.features, explanation.attributions):
@@ -50,8 +49,25 @@ def heatmap(explanation: Explanation) -> Text:
     return text
 
 
-def legend() -> Text:
-    return Text(LEGEND, style="dim")
+def scale_bar(explanation: Explanation) -> Text:
+    """The colour scale with the importance at its ends (∓ the largest |importance|) and 0 in the middle."""
+    scale = _scale(explanation)
+    low, high = scale_ends(scale)
+    text = Text(f"{low} ")
+    for step in range(SCALE_STEPS):
+        text.append("  ", style=f"on {score_colour(-scale + 2 * scale * step / (SCALE_STEPS - 1), scale)}")
+    text.append(f" {high}   (0 at the centre)")
+    return text
+
+
+def legend(explanation: Explanation | None = None) -> Text:
+    """The colour scale (when a run is given), then what the colours mean."""
+    text = Text()
+    if explanation is not None:
+        text.append_text(scale_bar(explanation))
+        text.append("\n")
+    text.append(LEGEND, style="dim")
+    return text
 
 
 def word_table(explanation: Explanation, limit: int | None = None) -> Table:
@@ -60,7 +76,7 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
     table.add_column("#", justify="right")
     table.add_column("word")
     table.add_column("position", justify="right")
-    table.add_column("score", justify="right")
+    table.add_column("importance", justify="right")
     has_std = explanation.attribution_std is not None
     if has_std:
         table.add_column("posterior std", justify="right")
@@ -73,7 +89,7 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
     table.add_column("perturbations without it", justify="right")
     table.add_column("of them p < α", justify="right")
     alpha = explanation.config.get("alpha", 0.05)
-    scale = max((abs(a) for a in explanation.attributions), default=0.0)
+    scale = _scale(explanation)
     for rank, (feature, score) in enumerate(explanation.ranked()[:limit], start=1):
         without = [p for p in explanation.perturbations if not p.mask[feature.index]]
         tested = [p for p in without if p.p_value is not None]
@@ -149,11 +165,10 @@ def shapley_table(explanation: Explanation) -> Table | None:
 def fidelity_table(explanation: Explanation) -> Table:
     """The six fidelity figures of the paper (eqs. 16-22)."""
     f = explanation.fidelity
-    table = Table(title="Fidelity of the surrogate (paper eqs. 17-22)", title_justify="left")
-    for name in ("WMSE", "R²_w", "adj. R²_w", "WMAE", "mean-L1", "mean-L2"):
+    table = Table(title=FIDELITY_TITLE, title_justify="left")
+    for name in FIDELITY_NAMES:
         table.add_column(name, justify="right")
-    values = (f.wmse, f.r2_w, f.adj_r2_w, f.wmae, f.mean_l1, f.mean_l2)
-    table.add_row(*("n/a" if v is None else f"{v:.4f}" for v in values))
+    table.add_row(*(number(v) for v in fidelity_values(f)))
     return table
 
 
@@ -204,12 +219,12 @@ def full_report(explanation: Explanation) -> Group:
     if explanation.extras.get("model"):  # a text classifier or a tabular model
         from .model_terminal import model_report
 
-        return model_report(explanation, Group(heatmap(explanation)),
+        return model_report(explanation, Group(heatmap(explanation), scale_bar(explanation)),
                             [fidelity_table(explanation), run_summary(explanation)])
     answer = Text("Original answer\n", style="bold")
     answer.append(explanation.original_output, style="")
     heading = Text("Prompt heatmap", style="bold")
-    parts = [answer, Text(""), heading, heatmap(explanation), legend(), Text("")]
+    parts = [answer, Text(""), heading, heatmap(explanation), legend(explanation), Text("")]
     parts.append(word_table(explanation))
     note = interval_note(explanation)
     if note is not None:

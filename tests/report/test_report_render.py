@@ -95,7 +95,7 @@ def test_hostile_text_is_shown_as_text_in_html(hostile):
 def test_sections_of_an_explanation_report(plain):
     document = explanation_html(plain)
     for heading in ("Prompt", "Original answer", "Heatmap", "Words by importance",
-                    "Fidelity of the surrogate", "Perturbations", "Settings", "Provenance"):
+                    "Fidelity of the surrogate (paper eqs. 17-22)", "Perturbations", "Settings", "Provenance"):
         assert f">{heading}</h" in document
     for figure in ("WMSE", "R²_w", "adj. R²_w", "WMAE", "mean-L1", "mean-L2"):
         assert f"<th>{figure}</th>" in document
