@@ -1,17 +1,36 @@
-"""Is a word's importance backed by evidence? One rule, shared by every view that marks words.
+"""Is a word significant? One rule, named and explained the same way in every view that marks words.
 
 gSMILE's p-values belong to perturbations (did this perturbed prompt change the answer beyond
-what sampling noise explains?), not to words, so "is this word significant" needs a stated rule:
+what sampling noise explains?), and its scores to a fitted surrogate; a word is called
+significant only when both kinds of evidence agree:
 
-- with an interval for the word's importance — the Bayesian surrogate's credible interval
-  (stored by the pipeline, or importance ± 1.96 posterior std), else the bootstrap percentile
-  interval (`uncertainty.py`) — the word is supported when the interval excludes 0;
-- otherwise, with p-values: the word is supported when dropping it goes with significant
-  answer changes more often than keeping it does — Fisher's exact test (scipy, one-sided) on
-  the 2×2 table (word dropped / kept) × (p < α / p ≥ α), at level α. Counting only "some
-  perturbation without the word was significant" would credit every word that merely shares
-  masks with an important one;
-- with neither, there is no evidence either way (`supported` is None) and nothing is marked.
+1. **its score is not zero**: the 95 % interval of its importance excludes 0 — the Bayesian
+   surrogate's credible interval (stored by the pipeline, or importance ± 1.96 posterior std),
+   else the bootstrap percentile interval (`uncertainty.py`); and
+2. **removing it moved the answer**: among the perturbations that drop the word, significant
+   answer changes (p < α) are more frequent than among those that keep it — a one-sided exact
+   test at α, *stratified by the keep/drop pattern of the two strongest other words* (the exact
+   conditional test of a common odds ratio of 1: within each stratum the count of significant
+   changes without the word is hypergeometric given the margins, and the strata's counts add up;
+   with no other word it is Fisher's exact test). For a model explanation (one deterministic
+   output per input, no per-perturbation p-value) this part is the feature's own permutation
+   test (`scoring.feature_tests`, Freedman–Lane) at α.
+
+Why both. Each alone misleads, and the reports showed it: (1) alone called a word "significant"
+while none of the 27 perturbations without it changed the answer — a surrogate fitted to nearly
+deterministic answers has tight intervals, and regularisation spreads small non-zero scores over
+words the model ignores. (2) alone, unstratified, credited every word that merely shares masks
+with an important one (drop "is" and "life" together often enough and "is" looks like it moves
+the answer); stratifying by the strongest other words compares like with like. Requiring both is
+an intersection–union test (Berger 1982): the null "this word does nothing" is rejected only when
+each level-α test rejects its part, so the combined test keeps level α with no correction for
+using two. (Words are tested one by one, without a correction across words, as every per-word
+figure in the reports is.)
+
+When a run has only one kind of evidence (no intervals: `ci_resamples = 0` with a non-Bayesian
+surrogate; no p-values: `bootstrap = 0`), that one decides and the rule says so; with neither,
+`significant` is None and nothing is marked. `support_rule` states the rule applied to a run in
+one sentence, for every legend.
 """
 
 from __future__ import annotations
@@ -19,10 +38,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..types import Explanation, Feature
 from .uncertainty import INTERVALS_KEY, intervals_of
 
 Z_95 = 1.959963984540054
+STRATA_WORDS = 2  # the strongest other words whose keep/drop pattern stratifies the removal test
+_MODEL_KEY = "model"  # where a model explanation keeps its per-feature permutation tests
 
 
 @dataclass(frozen=True)
@@ -32,10 +55,11 @@ class WordSupport:
     `feature` and `score` are the word and its importance; `without` holds the indices (into
     `explanation.perturbations`) of the perturbations that dropped the word; `tested` of them
     have a p-value and `significant_count` of those have p < alpha (`kept_tested` /
-    `kept_significant`: the same for perturbations that keep the word). `fisher_p` is the
-    one-sided Fisher exact p-value (None without p-values on both sides); `interval` the 95 %
-    credible interval (None without a posterior std). `significant` is the verdict (None: no
-    evidence either way) and `rule` says, in one sentence, how it was reached.
+    `kept_significant`: the same for perturbations that keep the word). `removal_p` is the
+    one-sided p-value that removing the word moved the answer (the stratified exact test, or a
+    model's feature permutation test; None without p-values); `interval` the 95 % interval of the
+    score (None without one). `significant` is the verdict (None: no evidence either way) and
+    `rule` says, in one sentence, how it was reached.
     """
 
     feature: Feature
@@ -45,7 +69,7 @@ class WordSupport:
     significant_count: int
     kept_tested: int
     kept_significant: int
-    fisher_p: float | None
+    removal_p: float | None
     std: float | None
     interval: tuple[float, float] | None
     significant: bool | None
@@ -57,27 +81,63 @@ class WordSupport:
         """Alias of `significant`."""
         return self.significant
 
+    @property
+    def interval_excludes_zero(self) -> bool | None:
+        return None if self.interval is None else not (self.interval[0] <= 0.0 <= self.interval[1])
+
+
+def removal_test(dropped: np.ndarray, moved: np.ndarray, strata: np.ndarray) -> float | None:
+    """One-sided exact p-value that `moved` (p < α) is more frequent where `dropped` is true,
+    within the strata given by the integer labels `strata` (None when no stratum has both a
+    dropped and a kept perturbation). With one stratum it is Fisher's exact test ("greater")."""
+    from scipy.stats import hypergeom  # here, not at import: drawing a saved run needs no scipy
+
+    dropped, moved, strata = np.asarray(dropped, bool), np.asarray(moved, bool), np.asarray(strata)
+    null = np.ones(1)
+    observed = 0
+    informative = False
+    for label in np.unique(strata):
+        inside = strata == label
+        total, changes, draws = int(inside.sum()), int(moved[inside].sum()), int(dropped[inside].sum())
+        observed += int((dropped & moved)[inside].sum())
+        if draws in (0, total):
+            null = np.concatenate([np.zeros(min(draws, changes)), null]) if draws else null
+            continue
+        informative = True
+        support = np.arange(0, min(draws, changes) + 1)
+        null = np.convolve(null, hypergeom.pmf(support, total, changes, draws))
+    if not informative:
+        return None
+    return float(min(1.0, null[observed:].sum()))
+
 
 def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[WordSupport, ...]:
     """One `WordSupport` per feature, in prompt order."""
     alpha = float(explanation.config.get("alpha", 0.05) if alpha is None else alpha)
     rule = support_rule(explanation, alpha)
     kind, stored = _stored_intervals(explanation)
+    feature_p = _feature_test_p_values(explanation)
     perturbations = explanation.perturbations
+    d = len(explanation.features)
+    masks = np.array([[i < len(p.mask) and bool(p.mask[i]) for i in range(d)] for p in perturbations], dtype=bool).reshape(len(perturbations), d)
+    has_p = np.array([p.p_value is not None for p in perturbations], dtype=bool)
+    moved = np.array([p.p_value is not None and p.p_value < alpha for p in perturbations], dtype=bool)
+    strength = np.array([abs(a) if math.isfinite(a) else 0.0 for a in explanation.attributions])
+    order = [int(j) for j in np.argsort(-strength, kind="stable")]
     result = []
     for feature, score in zip(explanation.features, explanation.attributions):
         i = feature.index
-        without = tuple(j for j, p in enumerate(perturbations) if i < len(p.mask) and not p.mask[i])
-        dropped = [perturbations[j] for j in without if perturbations[j].p_value is not None]
-        kept = [p for p in perturbations if p.p_value is not None and i < len(p.mask) and p.mask[i]]
-        sig_dropped = sum(1 for p in dropped if p.p_value < alpha)
-        sig_kept = sum(1 for p in kept if p.p_value < alpha)
-        fisher_p = None
-        if dropped and kept:
-            table = [[sig_dropped, len(dropped) - sig_dropped], [sig_kept, len(kept) - sig_kept]]
-            from scipy.stats import fisher_exact  # here, not at import: drawing a saved run needs no scipy
-
-            fisher_p = float(fisher_exact(table, alternative="greater").pvalue)
+        without = tuple(int(j) for j in np.flatnonzero(~masks[:, i]))
+        dropped = ~masks[has_p, i]
+        sig_dropped = int((dropped & moved[has_p]).sum())
+        sig_kept = int((~dropped & moved[has_p]).sum())
+        removal_p = None
+        if feature_p is not None:
+            removal_p = feature_p[i]
+        elif dropped.any() and (~dropped).any():
+            others = [j for j in order if j != i][:STRATA_WORDS]
+            strata = masks[has_p][:, others] @ (1 << np.arange(len(others))) if others else np.zeros(int(has_p.sum()), int)
+            removal_p = removal_test(dropped, moved[has_p], strata)
         std = None
         if explanation.attribution_std is not None and i < len(explanation.attribution_std):
             std = float(explanation.attribution_std[i])
@@ -85,22 +145,22 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
         interval_kind = kind if interval is not None else None
         if interval is None and std is not None and math.isfinite(std) and math.isfinite(score):
             interval, interval_kind = (score - Z_95 * std, score + Z_95 * std), "credible"
+        verdicts = []
         if interval is not None:
-            significant: bool | None = not (interval[0] <= 0.0 <= interval[1])
-        elif fisher_p is not None:
-            significant = fisher_p < alpha
-        else:
-            significant = None
+            verdicts.append(not (interval[0] <= 0.0 <= interval[1]))
+        if removal_p is not None:
+            verdicts.append(removal_p < alpha)
+        significant = all(verdicts) if verdicts else None
         result.append(
             WordSupport(
                 feature=feature,
                 score=float(score),
                 without=without,
-                tested=len(dropped),
+                tested=int(dropped.sum()),
                 significant_count=sig_dropped,
-                kept_tested=len(kept),
+                kept_tested=int((~dropped).sum()),
                 kept_significant=sig_kept,
-                fisher_p=fisher_p,
+                removal_p=removal_p,
                 std=std,
                 interval=interval,
                 significant=significant,
@@ -109,6 +169,28 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
             )
         )
     return tuple(result)
+
+
+def significance_record(explanation: Explanation, alpha: float | None = None) -> dict:
+    """The verdicts as JSON: the rule in one sentence and, per word, the verdict and its evidence."""
+    supports = word_support(explanation, alpha)
+    return {
+        "rule": support_rule(explanation, alpha),
+        "alpha": float(explanation.config.get("alpha", 0.05) if alpha is None else alpha),
+        "words": [
+            {
+                "index": s.feature.index,
+                "text": s.feature.text,
+                "significant": s.significant,
+                "interval": None if s.interval is None else list(s.interval),
+                "interval_kind": s.interval_kind,
+                "removal_p": s.removal_p,
+                "without_significant": s.significant_count,
+                "without_tested": s.tested,
+            }
+            for s in supports
+        ],
+    }
 
 
 def _stored_intervals(explanation: Explanation) -> tuple[str | None, list[tuple[float, float]] | None]:
@@ -126,19 +208,45 @@ def _stored_intervals(explanation: Explanation) -> tuple[str | None, list[tuple[
     return None, None
 
 
-def support_rule(explanation: Explanation, alpha: float | None = None) -> str:
-    """The rule `word_support` applies to this explanation, in one sentence for a legend."""
-    alpha = explanation.config.get("alpha", 0.05) if alpha is None else alpha
+def _feature_test_p_values(explanation: Explanation) -> list[float | None] | None:
+    """A model explanation's per-feature permutation p-values (None for an LLM explanation)."""
+    model = explanation.extras.get(_MODEL_KEY)
+    tests = model.get("feature_tests") if isinstance(model, dict) else None
+    values = tests.get("p_values") if isinstance(tests, dict) else None
+    if not isinstance(values, list) or len(values) != len(explanation.features):
+        return None
+    found = [float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None for v in values]
+    return found if any(v is not None for v in found) else None
+
+
+def _interval_kind(explanation: Explanation) -> str | None:
     kind, _ = _stored_intervals(explanation)
     if kind is None and explanation.attribution_std is not None:
         kind = "credible"
-    if kind == "credible":
-        return "significant when the 95% credible interval of the score (Bayesian surrogate) excludes 0"
-    if kind == "bootstrap":
-        return "significant when the 95% bootstrap interval of the score (perturbations resampled) excludes 0"
-    if not any(p.p_value is not None for p in explanation.perturbations):
-        return "no p-values or intervals in this run: significance unknown"
-    return (
-        "significant when dropping the word is followed by significant answer changes more often "
-        f"than keeping it (one-sided Fisher exact test on the perturbations' p-values, at {alpha})"
-    )
+    return kind
+
+
+def support_rule(explanation: Explanation, alpha: float | None = None) -> str:
+    """The rule `word_support` applies to this explanation, in one sentence for a legend."""
+    alpha = explanation.config.get("alpha", 0.05) if alpha is None else alpha
+    kind = _interval_kind(explanation)
+    interval = {
+        "credible": "its 95% credible interval (Bayesian surrogate) excludes 0",
+        "bootstrap": "its 95% bootstrap interval (perturbations resampled) excludes 0",
+    }.get(kind or "")
+    if _feature_test_p_values(explanation) is not None:
+        removal = f"its permutation test (Freedman–Lane) gives p < {alpha}"
+    elif any(p.p_value is not None for p in explanation.perturbations):
+        removal = (
+            "removing it moved the answer (answers changed with p < α more often without the word than with it: "
+            f"one-sided exact test at {alpha}, stratified by the two strongest other words)"
+        )
+    else:
+        removal = None
+    if interval and removal:
+        return f"significant = {interval} and {removal}"
+    if interval:
+        return f"significant = {interval} (no p-values in this run to test that removing it moved the answer)"
+    if removal:
+        return f"significant = {removal} (no interval for the score in this run)"
+    return "no p-values or intervals in this run: significance unknown"

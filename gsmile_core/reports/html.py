@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import __version__
 from ..evaluation.compare import Comparison, compare
-from ..method.word_support import support_rule, word_support
+from ..method.word_support import word_support
 from ..sanitize import one_line
 from ..session import Session
 from ..types import Explanation
@@ -25,7 +25,17 @@ from .model_sections import model_section_html
 from .palette import Palette, get_palette, scale_of
 from .provenance import provenance_rows, redact, setting_text
 from .selection import selected_runs
-from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_ends
+from .wording import (
+    EVIDENCE_COLUMNS,
+    FIDELITY_NAMES,
+    FIDELITY_TITLE,
+    LEGEND,
+    VERDICT,
+    evidence_cells,
+    fidelity_values,
+    scale_ends,
+    significance_sentence,
+)
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -86,6 +96,9 @@ def heatmap_html(explanation: Explanation, palette: str | Palette | None = None,
             title += f" · 95% interval [{number(sup.interval[0])}, {number(sup.interval[1])}]"
         if sup.tested:
             title += f" · {sup.significant_count}/{sup.tested} perturbations without it p < α"
+        if sup.removal_p is not None:
+            title += f" · removal test p = {p_value(sup.removal_p)}"
+        title += f" · significant: {VERDICT[sup.significant]}"
         css = "w ns" if sup.significant is False else "w"
         parts.append(
             f'<span class="{css}" style="background:{background};color:{pal.foreground(background)}" '
@@ -102,7 +115,7 @@ def legend_html(explanation: Explanation | None, palette: str | Palette | None =
     note = esc(LEGEND)
     low, high = scale_ends(scale)
     if explanation is not None:
-        note += f" Dotted underline: not significant. Rule: {esc(support_rule(explanation))}."
+        note += " " + esc(significance_sentence(explanation, "Dotted underline"))
     return (
         '<div class="legend">'
         f"<span>{low}</span>"
@@ -124,7 +137,7 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
         headers.append("posterior std")
     if kinds:
         headers.append(f"95% interval ({esc(', '.join(kinds))})")
-    headers += ["perturbations without it", "of them p &lt; α", "with it: p &lt; α", "Fisher p", "significant"]
+    headers += [esc(column) for column in EVIDENCE_COLUMNS]
     rows = []
     for rank, (feature, score) in enumerate(explanation.ranked()[:top], start=1):
         sup = support[feature.index]
@@ -139,13 +152,8 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
             row.append(("n", number(sup.std)))
         if kinds:
             row.append(("n", "n/a" if sup.interval is None else f"[{number(sup.interval[0])}, {number(sup.interval[1])}]"))
-        row += [
-            ("n", str(len(sup.without))),
-            ("n", f"{sup.significant_count}/{sup.tested}" if sup.tested else "—"),
-            ("n", f"{sup.kept_significant}/{sup.kept_tested}" if sup.kept_tested else "—"),
-            ("n", p_value(sup.fisher_p)),
-            ("", {True: "yes", False: "no", None: "—"}[sup.significant]),
-        ]
+        cells = evidence_cells(sup)
+        row += [("n", cell) for cell in cells[:-1]] + [("", cells[-1])]
         rows.append(row)
     return html_table(headers, rows)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..evaluation.compare import Comparison, compare
-from ..method.word_support import support_rule, word_support
+from ..method.word_support import word_support
 from ..sanitize import one_line
 from ..session import Session
 from ..types import Explanation
@@ -20,7 +20,16 @@ from .model_sections import model_section_markdown
 from .provenance import provenance_rows, redact, setting_text
 from .selection import selected_runs
 from .palette import scale_of
-from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_sentence
+from .wording import (
+    EVIDENCE_COLUMNS,
+    FIDELITY_NAMES,
+    FIDELITY_TITLE,
+    LEGEND,
+    evidence_cells,
+    fidelity_values,
+    scale_sentence,
+    significance_sentence,
+)
 
 def explanation_markdown_section(explanation: Explanation, level: int = 2) -> str:
     h = "#" * level
@@ -37,12 +46,12 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         *([section] if (section := model_section_markdown(explanation, level + 1)) else []),
         f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n"
         f"{md(scale_sentence(scale_of([explanation])))}\n\n_{md(LEGEND)}_ "
-        f"n.s. = not significant. Rule: {md(support_rule(explanation))}.",
+        f"{md(significance_sentence(explanation, 'n.s.'))}",
     ]
     kinds = sorted({s.interval_kind for s in support if s.interval_kind})
     headers = ["rank", "word", "position", "importance"] + (["posterior std"] if has_std else [])
     headers += [f"95% interval ({', '.join(kinds)})"] if kinds else []
-    headers += ["perturbations without it", "of them p < α", "with it: p < α", "Fisher p", "significant"]
+    headers += list(EVIDENCE_COLUMNS)
     rows = []
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
         sup = support[feature.index]
@@ -51,9 +60,7 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
             row.append(number(sup.std))
         if kinds:
             row.append("n/a" if sup.interval is None else f"\\[{number(sup.interval[0])}, {number(sup.interval[1])}\\]")
-        row += [str(len(sup.without)), f"{sup.significant_count}/{sup.tested}" if sup.tested else "—",
-                f"{sup.kept_significant}/{sup.kept_tested}" if sup.kept_tested else "—",
-                p_value(sup.fisher_p), {True: "yes", False: "no", None: "—"}[sup.significant]]
+        row += evidence_cells(sup)
         rows.append(row)
     out.append(f"{sub} Words by importance\n\n" + markdown_table(headers, rows))
     out.append(

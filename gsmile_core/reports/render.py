@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..method.word_support import significance_record
 from ..session import Session, session_json, write_atomic
 from ..types import Explanation
 from .html import explanation_html, session_html
@@ -20,6 +21,7 @@ from .selection import subset
 from .svg import heatmap_svg, session_svg
 
 FORMATS = ("html", "markdown", "json", "svg")
+SIGNIFICANCE_KEY = "significance"
 
 
 def render(
@@ -35,7 +37,7 @@ def render(
         return {
             "html": lambda: explanation_html(subject, palette),
             "markdown": lambda: explanation_markdown(subject),
-            "json": lambda: json.dumps(subject.to_dict(), indent=2, ensure_ascii=False) + "\n",
+            "json": lambda: json.dumps(_with_significance(subject), indent=2, ensure_ascii=False) + "\n",
             "svg": lambda: heatmap_svg(subject, palette),
         }[fmt]()
     if fmt == "json":
@@ -60,3 +62,11 @@ def export(
     text = render(subject, fmt, palette, run_ids)
     write_atomic(Path(path), text)
     return Path(path)
+
+
+def _with_significance(explanation: Explanation) -> dict:
+    """The explanation's JSON with each word's significance verdict and the rule under
+    `extras["significance"]` (recomputed from the explanation whenever it is rendered)."""
+    data = explanation.to_dict()
+    data["extras"] = {**data.get("extras", {}), SIGNIFICANCE_KEY: significance_record(explanation)}
+    return data

@@ -16,7 +16,7 @@ from ..types import Explanation
 from .format import clean, esc, number
 from .palette import Palette, get_palette, scale_of
 from .selection import selected_runs
-from .wording import LEGEND, scale_ends
+from .wording import LEGEND, VERDICT, scale_ends, significance_sentence
 
 _SVG_FONT = 16
 _CHAR_WIDTH = 0.62 * _SVG_FONT  # monospace advance, generous
@@ -56,7 +56,7 @@ def heatmap_svg(
                 y += _LINE_HEIGHT
             bg = pal.background(score, scale)
             fg = pal.foreground(bg)
-            title = esc(f"{word} · importance {number(score, signed=True)}")
+            title = esc(f"{word} · importance {number(score, signed=True)} · significant: {VERDICT[sup.significant]}")
             body.append(
                 f'<g><title>{title}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{_LINE_HEIGHT - 6}" '
                 f'rx="3" fill="{bg}"/><text x="{x + 5:.1f}" y="{y + _LINE_HEIGHT - 12}" fill="{fg}"'
@@ -67,7 +67,8 @@ def heatmap_svg(
             widest = max(widest, x + margin)
         y += _LINE_HEIGHT + 6
     width = int(math.ceil(widest))
-    legend, height = _legend(pal, scale, [LEGEND], y + 6, width, margin)
+    rules = list(dict.fromkeys(significance_sentence(e, "Underlined") for _, e in labelled))
+    legend, height = _legend(pal, scale, [LEGEND, *rules], y + 6, width, margin)
     body.append(legend)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -15,10 +15,20 @@ from rich.text import Text
 
 from ..evaluation.shapley import SHAPLEY_KEY, ShapleyValues
 from ..method.uncertainty import intervals_of
+from ..method.word_support import word_support
 from ..types import Explanation
 from .format import number
 from .palette import PALETTES
-from .wording import FIDELITY_NAMES, FIDELITY_TITLE, LEGEND, fidelity_values, scale_ends
+from .wording import (
+    EVIDENCE_COLUMNS,
+    FIDELITY_NAMES,
+    FIDELITY_TITLE,
+    LEGEND,
+    evidence_cells,
+    fidelity_values,
+    scale_ends,
+    significance_sentence,
+)
 
 # The terminal's heatmap colours: red for positive, blue for negative (the "red-blue" palette).
 TERMINAL_PALETTE = PALETTES["red-blue"]
@@ -39,11 +49,12 @@ def heatmap(explanation: Explanation) -> Text:
     scale = _scale(explanation)
     text = Text()
     cursor = 0
-    for feature, score in zip(explanation.features, explanation.attributions):
+    for feature, score, support in zip(explanation.features, explanation.attributions, word_support(explanation)):
         text.append(explanation.prompt[cursor : feature.start])
         strength = 0.0 if scale <= 0 else abs(score) / scale
         foreground = "#ffffff" if strength > 0.6 else "#000000"
-        text.append(feature.text, style=f"{foreground} on {score_colour(score, scale)}")
+        underline = " underline" if support.significant is False else ""
+        text.append(feature.text, style=f"{foreground}{underline} on {score_colour(score, scale)}")
         cursor = feature.end
     text.append(explanation.prompt[cursor:])
     return text
@@ -67,6 +78,8 @@ def legend(explanation: Explanation | None = None) -> Text:
         text.append_text(scale_bar(explanation))
         text.append("\n")
     text.append(LEGEND, style="dim")
+    if explanation is not None:
+        text.append(" " + significance_sentence(explanation, "Underlined"), style="dim")
     return text
 
 
@@ -86,14 +99,11 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
         table.add_column(f"{credible.level:.0%} credible", justify="right", no_wrap=True)
     if boot is not None:
         table.add_column(f"{boot.level:.0%} bootstrap CI", justify="right", no_wrap=True)
-    table.add_column("perturbations without it", justify="right")
-    table.add_column("of them p < α", justify="right")
-    alpha = explanation.config.get("alpha", 0.05)
+    for column in EVIDENCE_COLUMNS:
+        table.add_column(column, justify="left" if column == "significant" else "right")
     scale = _scale(explanation)
+    support = word_support(explanation)
     for rank, (feature, score) in enumerate(explanation.ranked()[:limit], start=1):
-        without = [p for p in explanation.perturbations if not p.mask[feature.index]]
-        tested = [p for p in without if p.p_value is not None]
-        significant = sum(1 for p in tested if p.p_value < alpha)
         row = [
             str(rank),
             Text(feature.text, style=f"on {score_colour(score, scale)}"),
@@ -109,7 +119,7 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
             cell = Text(_interval(boot.lower[i], boot.upper[i], scale))
             cell.append(" ∋0" if boot.crosses_zero()[i] else "   ", style="bold yellow")
             row.append(cell)
-        row += [str(len(without)), f"{significant}/{len(tested)}" if tested else "-"]
+        row += evidence_cells(support[i])
         table.add_row(*row)
     return table
 

@@ -1,10 +1,12 @@
-"""The words every report uses for the same thing, defined once: the heatmap legend, its scale and
-the fidelity figures' names, so the terminal, HTML, Markdown and SVG say the same."""
+"""The words every report uses for the same thing, defined once: the heatmap legend, its scale, the
+fidelity figures' names and the significance evidence and rule, so the terminal, HTML, Markdown and
+SVG say the same."""
 
 from __future__ import annotations
 
-from ..types import Fidelity
-from .format import number
+from ..method.word_support import WordSupport, support_rule
+from ..types import Explanation, Fidelity
+from .format import number, p_value
 
 LEGEND = (
     "importance = −θ (minus the surrogate coefficient). Positive: keeping the word holds the "
@@ -30,3 +32,26 @@ def scale_sentence(scale: float) -> str:
     """The colour scale in words, for a report without a drawn bar."""
     low, high = scale_ends(scale)
     return f"Colour scale: {low} (full negative colour) · 0 (no colour) · {high} (full positive colour)."
+
+
+# The evidence columns beside each word, and its verdict, in every table of words.
+EVIDENCE_COLUMNS = ("perturbations without it", "of them p < α", "with it: p < α", "removal test p", "significant")
+VERDICT = {True: "yes", False: "no", None: "—"}
+
+
+def evidence_cells(support: WordSupport) -> tuple[str, ...]:
+    """The cells under `EVIDENCE_COLUMNS` for one word (plain text, no untrusted content)."""
+    s = support
+    return (
+        str(len(s.without)),
+        f"{s.significant_count}/{s.tested}" if s.tested else "—",
+        f"{s.kept_significant}/{s.kept_tested}" if s.kept_tested else "—",
+        p_value(s.removal_p),
+        VERDICT[s.significant],
+    )
+
+
+def significance_sentence(explanation: Explanation, mark: str) -> str:
+    """How a view marks the words that are not significant (`mark`, e.g. "underlined") and the
+    rule, in one sentence."""
+    return f"{mark}: not significant. Rule: {support_rule(explanation)}."

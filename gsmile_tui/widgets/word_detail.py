@@ -23,8 +23,8 @@ def describe_word(explanation: Explanation, support: WordSupport) -> Content:
         lines.append(f" · 95% interval [{lo:+.4f}, {hi:+.4f}]")
     verdict = {True: "significant", False: "not significant", None: "significance unknown"}[support.significant]
     lines.append((f"\n{verdict}", Style(bold=True)))
-    if support.fisher_p is not None and support.interval is None:
-        lines.append(f" (Fisher p = {support.fisher_p:.3f})")
+    if support.removal_p is not None:
+        lines.append(f" (removal test p = {support.removal_p:.3g})")
     lines.append(
         f"\n{len(support.without)} perturbations without it"
         + (f"; {support.significant_count}/{support.tested} with p < {alpha}" if support.tested else "")

@@ -3,6 +3,7 @@ tokenizer reads the text), Markdown (with its backslash escapes undone) and SVG 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -49,7 +50,7 @@ def html_text(document: str) -> str:
 
 
 def markdown_text(document: str) -> str:
-    return re.sub(r"\\(.)", r"\1", document)
+    return html.unescape(re.sub(r"\\(.)", r"\1", document))
 
 
 def svg_text(document: str) -> str:

@@ -18,6 +18,7 @@ from gsmile_core.reports.provenance import redact
 from gsmile_core.reports.render import export, render
 from gsmile_core.reports.svg import heatmap_svg, session_svg
 from gsmile_core.session import load_session, save_session
+from gsmile_core.types import Explanation
 from gsmile_core.method.word_support import word_support
 
 ALLOWED_TAGS = {
@@ -229,7 +230,10 @@ def test_json_outputs_reload(session, plain, tmp_path):
     loaded = load_session(subset)
     assert [r.id for r in loaded.runs] == ["r1", "r5"] and loaded.groups == ()
     assert loaded.run("r5").kind == "single"
-    assert json.loads(render(plain, "json")) == plain.to_dict()
+    reported = json.loads(render(plain, "json"))
+    significance = reported["extras"].pop("significance")  # the verdicts, added for readers of the JSON
+    assert reported == plain.to_dict() and significance["rule"].startswith("significant = ")
+    assert Explanation.from_dict(json.loads(render(plain, "json"))).attributions == plain.attributions
 
 
 def test_export_writes_atomically_and_refuses_unknown_formats(session, tmp_path):
