@@ -50,14 +50,24 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, str]]]
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# What Markdown (CommonMark + GFM) reads as syntax, by position. Anywhere: backslash, code, emphasis
+# (an underscore only at a word's edge: GFM ignores it inside a word), links and images ("[" "]"),
+# table cells ("|") and strikethrough ("~"); raw HTML and entities are HTML-escaped. At the start
+# of a line only: a heading ("# "), a list item ("- ", "+ ", "1. ", "1) ") or a setext underline.
+# GFM turns bare "http://..." and "www." into links: the ":" or "." that would start one is escaped.
+_MD_INLINE = re.compile(r"[\\`*\[\]|~]|(?<!\w)_|_(?!\w)")
+_MD_LINE_START = re.compile(r"^(?:[#+\-]|\d{1,9}[.)])(?=\s|$)|^(?:=+|-+)\s*$")
+_MD_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)")
 
 
 def md(text: Any) -> str:
     """Untrusted text for inline Markdown: sanitised, on one line, HTML-escaped (so no raw HTML),
-    Markdown punctuation backslash-escaped (so no links, emphasis or table breaks)."""
-    flat = one_line(str(text))
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+    and each character Markdown would read as syntax in its position backslash-escaped (so no
+    links, emphasis, headings, lists or table breaks), nothing else: a date stays 2026-12-04."""
+    flat = html.escape(one_line(str(text)), quote=False)
+    flat = _MD_INLINE.sub(lambda m: "\\" + m.group(), flat)
+    flat = _MD_AUTOLINK.sub(lambda m: "\\", flat)
+    return _MD_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1] if m.group()[0].isdigit() else "\\" + m.group(), flat)
 
 
 def md_block(text: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 
 import pytest
 from report_fixtures import ESCAPES, HTML_ATTACK, MARKUP, MD_ATTACK, read_back, without_escapes
@@ -60,7 +61,7 @@ def test_markdown_report_shows_every_check_escaped(checked):
     assert document.count("### Trust checks") == 1
     assert "#### Stability: top words after a minimal edit" in document
     assert "<script>" not in document and "&lt;script&gt;" in document
-    assert "](javascript" not in document  # the link is broken by escaping
+    assert "\\](javascript" in document and not re.search(r"(?<!\\)\]\(javascript", document)  # "]" escaped: no link
     assert "\x1b" not in document
     assert "| **mean over words** |" in document
     assert "| comprehensiveness |" in document
