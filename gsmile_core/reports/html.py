@@ -23,8 +23,9 @@ from .checks import checks_html
 from .format import esc, html_table, number, p_value
 from .model_sections import model_section_html
 from .palette import Palette, get_palette, scale_of
-from .provenance import provenance_rows, redact, setting_text
+from .provenance import provenance_rows, redact, setting_label, setting_text
 from .selection import selected_runs
+from .summary import audit_summary, session_summary_html, summary_html
 from .wording import (
     EVIDENCE_COLUMNS,
     FIDELITY_NAMES,
@@ -63,10 +64,32 @@ table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 3px 7px; vertical-align: top; text-align: left; }
 th { background: #f0f0f0; } td.n { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; } td.t { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 420px; }
-td.mask { font-family: ui-monospace, monospace; white-space: nowrap; }
+td.mask { font-family: ui-monospace, monospace; overflow-wrap: anywhere; word-break: break-all; }
 .compare { display: grid; gap: 12px; }
 .warning { color: #8a4b00; }
 nav ul { columns: 2; }
+.summary { background: #f7f9fc; border: 1px solid #c8d3e0; padding: 2px 16px 8px; margin: 12px 0; }
+.summary h2, .summary h3, .summary h4 { margin-top: 0.6em; border: 0; }
+.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 6px 0; }
+.summary dt { font-weight: 600; } .summary dd { margin: 0; overflow-wrap: anywhere; }
+"""
+
+# Printed (or saved as PDF): the page's width, no contents list, colours kept, no row split
+# across pages, headings kept with what follows. Separate from _CSS, which the notebook
+# fragment borrows from.
+_PRINT_CSS = """
+@page { margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  nav { display: none; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  tr, .summary, .legend { break-inside: avoid; }
+  table { font-size: 8pt; }
+  th, td { padding: 2px 4px; }
+  th { overflow-wrap: anywhere; }
+  td.t { max-width: none; }
+}
 """
 
 
@@ -76,7 +99,7 @@ def html_document(title: str, body: str) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>{_CSS}{_PRINT_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 
@@ -199,6 +222,7 @@ def explanation_section_html(
     sub = f"h{heading_level + 1}"
     scale = scale_of([explanation])
     parts = [
+        summary_html(audit_summary(explanation), heading_level),
         f'<{h} id="{esc(anchor)}-prompt">Prompt</{h}><div class="text">{esc(explanation.prompt)}</div>',
         f"<{h}>Original answer</{h}><div class=\"text\">{esc(explanation.original_output)}</div>",
         model_section_html(explanation, get_palette(palette).positive, get_palette(palette).negative, heading_level + 1),
@@ -222,7 +246,7 @@ def explanation_section_html(
         f"<{sub}>Perturbations</{sub}>",
         perturbations_table_html(explanation),
         f"<{sub}>Settings</{sub}>",
-        _kvhtml_table(redact(explanation.config).items()),
+        _kvhtml_table((setting_label(k), v) for k, v in redact(explanation.config).items()),
         f"<{sub}>Provenance</{sub}>",
         _kvhtml_table(provenance_rows(explanation)),
     ]
@@ -315,6 +339,7 @@ def session_html(session: Session, palette: str | Palette | None = None, run_ids
         f'<p class="meta">created {esc(session.created_at)} · updated {esc(session.updated_at)} · '
         f"{len(runs)} run(s) · {len(groups)} comparison(s) · report by gSMILE {esc(__version__)}</p>",
     ]
+    parts.append(session_summary_html([(f"{r.id}: {r.label}", r.explanation) for r in runs]))
     toc = [f'<li><a href="#{esc(g.id)}">Comparison: {esc(g.label)}</a></li>' for g in groups]
     toc += [f'<li><a href="#{esc(r.id)}">Run {esc(r.id)}: {esc(r.label)}</a></li>' for r in runs]
     parts.append(f"<nav><ul>{''.join(toc)}</ul></nav>")

@@ -17,8 +17,9 @@ from ..types import Explanation
 from .checks import checks_markdown
 from .format import markdown_table, md, md_block, number, p_value
 from .model_sections import model_section_markdown
-from .provenance import provenance_rows, redact, setting_text
+from .provenance import provenance_rows, redact, setting_label, setting_text
 from .selection import selected_runs
+from .summary import audit_summary, session_summary_markdown, summary_markdown
 from .palette import scale_of
 from .wording import (
     EVIDENCE_COLUMNS,
@@ -41,6 +42,7 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         for f, s, sup in zip(explanation.features, explanation.attributions, support)
     )
     out = [
+        summary_markdown(audit_summary(explanation), level),
         f"{h} Prompt\n\n{md_block(explanation.prompt)}",
         f"{h} Original answer\n\n{md_block(explanation.original_output)}",
         *([section] if (section := model_section_markdown(explanation, level + 1)) else []),
@@ -81,7 +83,7 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
             ),
         )
     )
-    out.append(f"{sub} Settings\n\n" + markdown_table(["setting", "value"], ([md(k), md(setting_text(v))] for k, v in redact(explanation.config).items())))
+    out.append(f"{sub} Settings\n\n" + markdown_table(["setting", "value"], ([md(setting_label(k)), md(setting_text(v))] for k, v in redact(explanation.config).items())))
     out.append(f"{sub} Provenance\n\n" + markdown_table(["", ""], ([md(k), md(v)] for k, v in provenance_rows(explanation))))
     return "\n\n".join(out)
 
@@ -114,6 +116,7 @@ def session_markdown(session: Session, run_ids: Sequence[str] | None = None) -> 
         f"# gSMILE session — {md(session.name)}",
         f"created {md(session.created_at)} · updated {md(session.updated_at)} · {len(runs)} run(s) · report by gSMILE {md(__version__)}",
     ]
+    parts.append(session_summary_markdown([(f"{r.id}: {r.label}", r.explanation) for r in runs]))
     for group in session.groups:
         if not all(r in chosen for r in group.run_ids):
             continue

@@ -6,7 +6,6 @@ not "max_tokens") have their values replaced before anything is rendered, in eve
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -25,11 +24,67 @@ def redact(config: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# What each setting is called in a report (a person reads it, not a Python name).
+SETTING_LABELS = {
+    "perturbations": "Perturbations",
+    "seed": "Seed of the masks",
+    "generation_seed": "Seed of the generation",
+    "sampler": "Mask sampler",
+    "max_removed": "Most units removed at once",
+    "max_tokens": "Longest answer (tokens)",
+    "temperature": "Temperature",
+    "p": "Wasserstein order p",
+    "kernel_width": "Kernel width",
+    "surrogate": "Surrogate model",
+    "bootstrap": "Permutation draws per p-value",
+    "alpha": "Significance level α",
+    "drop_insignificant": "Fit only perturbations with p < α",
+    "exact_pvalues": "Exact p-values",
+    "ci_resamples": "Bootstrap refits for the intervals",
+    "embedder": "Word vectors",
+    "input_distance": "Distance between prompts",
+    "output_distance": "Distance between answers",
+    "concurrency": "Concurrent model calls",
+    "max_words": "Most words in a prompt",
+    "system_prompt": "System prompt",
+    "samples_per_prompt": "Answers per prompt",
+    "max_attempts": "Attempts per call",
+    "call_timeout": "Call timeout (s)",
+    "requests_per_minute": "Requests per minute",
+    "max_calls": "Most model calls",
+    "max_cost": "Most cost (USD)",
+    "unit": "Unit of explanation",
+    "keep": "Kept whole",
+    "interactions": "Top units tested for interactions",
+    "answer_span": "Part of the answer explained",
+    "target": "Explained target",
+    "target_distance": "Distance between outputs",
+    "explained_class": "Explained class",
+    "row_distance": "Distance between rows",
+}
+
+
+def setting_label(key: Any) -> str:
+    """A setting's name as a person reads it: "Significance level α", not "alpha"."""
+    key = str(key)
+    if key in SETTING_LABELS:
+        return SETTING_LABELS[key]
+    words = re.sub(r"[_\-]+", " ", key).strip()
+    return words[:1].upper() + words[1:]
+
+
 def setting_text(value: Any) -> str:
-    """A setting's value as report text (JSON for containers, "—" for None)."""
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return "—" if value is None else str(value)
+    """A setting's value as report text: yes/no, "—" for none, lists joined, mappings as
+    "name: value" pairs (never a Python or JSON literal)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, Mapping):
+        return " · ".join(f"{setting_label(k)}: {setting_text(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(setting_text(v) for v in value) or "—"
+    return str(value)
 
 
 def provenance_rows(explanation: Explanation) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 Free functions, one per view, shared by the CLI (and usable by any rich-based front end).
 Every piece of prompt or answer text goes into `rich.text.Text` objects as plain text — never
-parsed as markup — and was sanitised by the core already.
+parsed as markup — and is stripped of terminal escapes here again (`format.clean`), although the
+core sanitised it already: an explanation may come from a hand-edited file.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from ..evaluation.shapley import SHAPLEY_KEY, ShapleyValues
 from ..method.uncertainty import intervals_of
 from ..method.word_support import word_support
 from ..types import Explanation
-from .format import number
+from .format import clean, number
 from .palette import PALETTES
+from .summary import UNIT_VERDICT, audit_summary, summary_facts, unit_interval
 from .wording import (
     EVIDENCE_COLUMNS,
     FIDELITY_NAMES,
@@ -50,13 +52,13 @@ def heatmap(explanation: Explanation) -> Text:
     text = Text()
     cursor = 0
     for feature, score, support in zip(explanation.features, explanation.attributions, word_support(explanation)):
-        text.append(explanation.prompt[cursor : feature.start])
+        text.append(clean(explanation.prompt[cursor : feature.start]))
         strength = 0.0 if scale <= 0 else abs(score) / scale
         foreground = "#ffffff" if strength > 0.6 else "#000000"
         underline = " underline" if support.significant is False else ""
-        text.append(feature.text, style=f"{foreground}{underline} on {score_colour(score, scale)}")
+        text.append(clean(feature.text), style=f"{foreground}{underline} on {score_colour(score, scale)}")
         cursor = feature.end
-    text.append(explanation.prompt[cursor:])
+    text.append(clean(explanation.prompt[cursor:]))
     return text
 
 
@@ -106,7 +108,7 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
     for rank, (feature, score) in enumerate(explanation.ranked()[:limit], start=1):
         row = [
             str(rank),
-            Text(feature.text, style=f"on {score_colour(score, scale)}"),
+            Text(clean(feature.text), style=f"on {score_colour(score, scale)}"),
             str(feature.index + 1),
             f"{score:+.4f}",
         ]
@@ -168,7 +170,7 @@ def shapley_table(explanation: Explanation) -> Table | None:
     }
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
         i = feature.index
-        table.add_row(Text(feature.text), f"{score:+.4f}", str(rank), f"{shapley.values[i]:+.4f}", str(shapley_rank[i]))
+        table.add_row(Text(clean(feature.text)), f"{score:+.4f}", str(rank), f"{shapley.values[i]:+.4f}", str(shapley_rank[i]))
     return table
 
 
@@ -225,6 +227,21 @@ def run_summary(explanation: Explanation) -> Text:
     return Text("\n".join(lines), style="dim")
 
 
+def summary_view(explanation: Explanation) -> Text:
+    """The auditor's summary (`reports.summary`): the facts, the top units, the warnings."""
+    summary = audit_summary(explanation)
+    text = Text("Summary\n", style="bold")
+    for label, value in summary_facts(summary):
+        text.append(f"{label}: ", style="bold")
+        text.append(f"{value}\n")
+    text.append(f"Top {len(summary.top)} {summary.level}s: ", style="bold")
+    text.append(" · ".join(f"{u.text} {number(u.score, signed=True)} {unit_interval(u)} {UNIT_VERDICT[u.significant]}"
+                           for u in summary.top))
+    for warning in summary.warnings:
+        text.append(f"\nwarning: {warning}", style="yellow")
+    return text
+
+
 def full_report(explanation: Explanation) -> Group:
     if explanation.extras.get("model"):  # a text classifier or a tabular model
         from .model_terminal import model_report
@@ -232,9 +249,9 @@ def full_report(explanation: Explanation) -> Group:
         return model_report(explanation, Group(heatmap(explanation), scale_bar(explanation)),
                             [fidelity_table(explanation), run_summary(explanation)])
     answer = Text("Original answer\n", style="bold")
-    answer.append(explanation.original_output, style="")
+    answer.append(clean(explanation.original_output), style="")
     heading = Text("Prompt heatmap", style="bold")
-    parts = [answer, Text(""), heading, heatmap(explanation), legend(explanation), Text("")]
+    parts = [summary_view(explanation), Text(""), answer, Text(""), heading, heatmap(explanation), legend(explanation), Text("")]
     parts.append(word_table(explanation))
     note = interval_note(explanation)
     if note is not None:
@@ -242,7 +259,5 @@ def full_report(explanation: Explanation) -> Group:
     shapley = shapley_table(explanation)
     if shapley is not None:
         parts.append(shapley)
-    parts += [fidelity_table(explanation), run_summary(explanation)]
-    for warning in explanation.warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
+    parts += [fidelity_table(explanation), run_summary(explanation)]  # the warnings open the summary
     return Group(*parts)

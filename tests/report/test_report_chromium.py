@@ -86,8 +86,8 @@ def two_signed(request):
 
 
 def test_screenshot_shows_the_heatmap_in_palette_colours(tmp_path, two_signed):
-    image = screenshot(tmp_path, explanation_html(two_signed))
-    assert image.size == (1200, 900)
+    image = screenshot(tmp_path, explanation_html(two_signed), size="1200,1800")  # the summary comes first
+    assert image.size == (1200, 1800)
     pixels = colour_counts(image)
     pal = PALETTES["blue-orange"]
     orange, blue = rgb(pal.positive), rgb(pal.negative)
@@ -102,7 +102,7 @@ def test_screenshot_shows_the_heatmap_in_palette_colours(tmp_path, two_signed):
 
 
 def test_palette_choice_reaches_the_pixels(tmp_path, plain):
-    image = screenshot(tmp_path, explanation_html(plain, palette="red-blue"))
+    image = screenshot(tmp_path, explanation_html(plain, palette="red-blue"), size="1200,1400")
     pixels = colour_counts(image)
     assert pixels[rgb(PALETTES["red-blue"].positive)] > 400
     assert pixels[rgb(PALETTES["blue-orange"].positive)] == 0

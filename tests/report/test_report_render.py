@@ -24,6 +24,7 @@ from gsmile_core.method.word_support import word_support
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "div", "span",
     "table", "caption", "thead", "tbody", "tr", "th", "td", "nav", "ul", "li", "a", "strong",
+    "section", "dl", "dt", "dd",
 }
 
 
