@@ -198,22 +198,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         saved = write_or_keep(args.json, payload + "\n", "--json") and saved
     console = stdout_console()
-    console.print(full_report(explanation))
-    if args.drill_down:
-        from ..drill_down import drilled
-
-        found = drilled(explanation)
-        if found is not None:
-            units, words = found
-            console.rule(f"Drill-down: the words of {len(units)} top {words_level_name(explanation)} "
-                         f"(#{', #'.join(str(i + 1) for i in units)}), the rest kept whole")
-            console.print(full_report(words))
+    console.print(full_report(explanation))  # with the drill-down's words inside their units, if any
     return 0 if saved else 1
-
-
-def words_level_name(explanation: Explanation) -> str:
-    level = explanation.features[0].level if explanation.features else "word"
-    return f"{level}s"
 
 
 def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:

@@ -238,8 +238,8 @@ def support_rule(explanation: Explanation, alpha: float | None = None) -> str:
         removal = f"its permutation test (Freedman–Lane) gives p < {alpha}"
     elif any(p.p_value is not None for p in explanation.perturbations):
         removal = (
-            "removing it moved the answer (answers changed with p < α more often without the word than with it: "
-            f"one-sided exact test at {alpha}, stratified by the two strongest other words)"
+            "removing it moved the answer (answers changed with p < α more often without it than with it: "
+            f"one-sided exact test at {alpha}, stratified by the two strongest other units)"
         )
     else:
         removal = None

@@ -25,7 +25,8 @@ from .model_sections import model_section_html
 from .palette import Palette, get_palette, scale_of
 from .provenance import provenance_rows, redact, setting_label, setting_text
 from .selection import selected_runs
-from .summary import audit_summary, session_summary_html, summary_html
+from .summary import UNIT_VERDICT, audit_summary, session_summary_html, summary_html
+from .units import INTERACTION_COLUMNS, INTERACTION_NOTE, capitalised, counted, drill_down_of, interaction_rows, plural, unit_anchor, unit_level
 from .wording import (
     EVIDENCE_COLUMNS,
     FIDELITY_NAMES,
@@ -34,6 +35,7 @@ from .wording import (
     VERDICT,
     evidence_cells,
     fidelity_values,
+    legend_for,
     scale_ends,
     significance_sentence,
 )
@@ -104,14 +106,18 @@ def html_document(title: str, body: str) -> str:
 
 
 def heatmap_html(explanation: Explanation, palette: str | Palette | None = None, scale: float | None = None) -> str:
-    """The prompt with each word on its importance colour, original spacing kept (a fragment)."""
-    pal = get_palette(palette)
+    """The prompt with each unit on its importance colour, original spacing kept (a fragment)."""
     scale = scale_of([explanation]) if scale is None else scale
-    support = word_support(explanation)
+    units = zip(explanation.features, explanation.attributions, word_support(explanation))
+    return f'<div class="heatmap">{_coloured(explanation.prompt, 0, len(explanation.prompt), units, palette, scale)}</div>'
+
+
+def _coloured(prompt: str, start: int, end: int, units, palette: str | Palette | None, scale: float) -> str:
+    """prompt[start:end] with each (feature, score, support) of `units` on its colour."""
+    pal = get_palette(palette)
     parts = []
-    cursor = 0
-    prompt = explanation.prompt
-    for feature, score, sup in zip(explanation.features, explanation.attributions, support):
+    cursor = start
+    for feature, score, sup in units:
         parts.append(esc(prompt[cursor : feature.start]))
         background = pal.background(score, scale)
         title = f"{feature.text} · importance {number(score, signed=True)}"
@@ -128,14 +134,14 @@ def heatmap_html(explanation: Explanation, palette: str | Palette | None = None,
             f'title="{esc(title)}">{esc(feature.text)}</span>'
         )
         cursor = feature.end
-    parts.append(esc(prompt[cursor:]))
-    return f'<div class="heatmap">{"".join(parts)}</div>'
+    parts.append(esc(prompt[cursor:end]))
+    return "".join(parts)
 
 
 def legend_html(explanation: Explanation | None, palette: str | Palette | None = None, scale: float = 1.0) -> str:
     pal = get_palette(palette)
     gradient = f"linear-gradient(to right, {pal.negative}, {pal.neutral}, {pal.positive})"
-    note = esc(LEGEND)
+    note = esc(legend_for(unit_level(explanation)) if explanation is not None else LEGEND)
     low, high = scale_ends(scale)
     if explanation is not None:
         note += " " + esc(significance_sentence(explanation, "Dotted underline"))
@@ -148,14 +154,20 @@ def legend_html(explanation: Explanation | None, palette: str | Palette | None =
     )
 
 
-def words_table_html(explanation: Explanation, palette: str | Palette | None = None, top: int | None = None) -> str:
-    """Every word (or the `top` most important) with its score, interval and evidence."""
+def words_table_html(
+    explanation: Explanation, palette: str | Palette | None = None, top: int | None = None, anchor: str | None = None
+) -> str:
+    """Every unit (or the `top` most important) with its score, interval and evidence; with an
+    `anchor`, a unit explained word by word links to its drill-down section."""
     pal = get_palette(palette)
     scale = scale_of([explanation])
     support = word_support(explanation)
     has_std = explanation.attribution_std is not None
     kinds = sorted({s.interval_kind for s in support if s.interval_kind})
-    headers = ["rank", "word", "position", "importance"]
+    level = unit_level(explanation)
+    drill = drill_down_of(explanation) if anchor is not None else None
+    drilled = {u.feature.index for u in drill.units} if drill else set()
+    headers = ["rank", level, "position", "importance"]
     if has_std:
         headers.append("posterior std")
     if kinds:
@@ -167,7 +179,8 @@ def words_table_html(explanation: Explanation, palette: str | Palette | None = N
         bg = pal.background(score, scale)
         row = [
             ("n", str(rank)),
-            ("", f'<span style="background:{bg};color:{pal.foreground(bg)};padding:1px 4px">{esc(feature.text)}</span>'),
+            ("", f'<span style="background:{bg};color:{pal.foreground(bg)};padding:1px 4px">{esc(feature.text)}</span>'
+             + (f' <a href="#{esc(unit_anchor(anchor, feature.index))}">its words ↓</a>' if feature.index in drilled else "")),
             ("n", str(feature.index + 1)),
             ("n", number(score, signed=True)),
         ]
@@ -229,8 +242,10 @@ def explanation_section_html(
         f"<{h}>Heatmap</{h}>",
         heatmap_html(explanation, palette, scale),
         legend_html(explanation, palette, scale),
-        f"<{sub}>Words by importance</{sub}>",
-        words_table_html(explanation, palette),
+        f'<{sub} id="{esc(anchor)}-units">{capitalised(plural(unit_level(explanation)))} by importance</{sub}>',
+        words_table_html(explanation, palette, anchor=anchor),
+        interactions_html(explanation, heading_level + 1),
+        drill_down_html(explanation, palette, heading_level, anchor),
         f"<{sub}>{FIDELITY_TITLE}</{sub}>",
         fidelity_table_html(explanation),
     ]
@@ -250,6 +265,49 @@ def explanation_section_html(
         f"<{sub}>Provenance</{sub}>",
         _kvhtml_table(provenance_rows(explanation)),
     ]
+    return "\n".join(parts)
+
+
+def interactions_html(explanation: Explanation, heading_level: int = 3) -> str:
+    """The strongest pairwise interactions with their Holm-adjusted p ('' when none were tested)."""
+    rows = interaction_rows(explanation)
+    if not rows:
+        return ""
+    h = f"h{heading_level}"
+    cells = [[("", esc(r.first)), ("", esc(r.second)), ("", esc(r.kind)), ("n", number(r.coefficient, signed=True)),
+              ("n", number(r.std_error)), ("n", p_value(r.p_adjusted) + (" *" if r.significant else "")),
+              ("n", str(r.both_removed))] for r in rows]
+    level = plural(unit_level(explanation))
+    return (f"<{h}>Strongest interactions between {esc(level)}</{h}>" + html_table(INTERACTION_COLUMNS, cells)
+            + f'<p class="meta">{esc(INTERACTION_NOTE)} * = p &lt; α.</p>')
+
+
+def drill_down_html(explanation: Explanation, palette: str | Palette | None, heading_level: int = 2, anchor: str = "run") -> str:
+    """Each coarse unit explained word by word, linked both ways with its row ('' without a drill-down)."""
+    drill = drill_down_of(explanation)
+    if drill is None:
+        return ""
+    h, sub = f"h{heading_level}", f"h{heading_level + 1}"
+    level, words = drill.level, drill.words
+    parts = [
+        f"<{h}>Drill-down: the words inside {esc(counted(len(drill.units), level))}</{h}>",
+        f'<p class="meta">A second explanation, word by word, of the top {esc(plural(level))} (the rest of the prompt '
+        f"kept whole); its colours use its own scale ({' · '.join(scale_ends(drill.scale))}). "
+        f"{esc(significance_sentence(words, 'Dotted underline'))}</p>",
+    ]
+    for unit in drill.units:
+        f = unit.feature
+        parts.append(
+            f'<{sub} id="{esc(unit_anchor(anchor, f.index))}">{esc(capitalised(level))} {f.index + 1}: importance '
+            f"{number(unit.score, signed=True)} · {esc(UNIT_VERDICT[unit.support.significant])}</{sub}>"
+            f'<div class="heatmap">{_coloured(words.prompt, f.start, f.end, unit.words, palette, drill.scale)}</div>'
+        )
+        rows = [[("", esc(w.text)), ("n", number(score, signed=True)),
+                 ("n", "n/a" if sup.interval is None else f"[{number(sup.interval[0])}, {number(sup.interval[1])}]"),
+                 ("", VERDICT[sup.significant])] for w, score, sup in sorted(unit.words, key=lambda x: -x[1])]
+        parts.append(html_table(["word", "importance", "95% interval", "significant"], rows))
+        parts.append(f'<p class="meta"><a href="#{esc(anchor)}-units">↑ back to the {esc(plural(level))}</a></p>')
+    parts.append(interactions_html(words, heading_level + 1))
     return "\n".join(parts)
 
 

@@ -19,7 +19,8 @@ from .format import markdown_table, md, md_block, number, p_value
 from .model_sections import model_section_markdown
 from .provenance import provenance_rows, redact, setting_label, setting_text
 from .selection import selected_runs
-from .summary import audit_summary, session_summary_markdown, summary_markdown
+from .summary import UNIT_VERDICT, audit_summary, session_summary_markdown, summary_markdown
+from .units import INTERACTION_COLUMNS, INTERACTION_NOTE, capitalised, counted, drill_down_of, interaction_rows, plural, unit_level
 from .palette import scale_of
 from .wording import (
     EVIDENCE_COLUMNS,
@@ -27,7 +28,9 @@ from .wording import (
     FIDELITY_TITLE,
     LEGEND,
     evidence_cells,
+    VERDICT,
     fidelity_values,
+    legend_for,
     scale_sentence,
     significance_sentence,
 )
@@ -37,6 +40,9 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
     sub = "#" * (level + 1)
     support = word_support(explanation)
     has_std = explanation.attribution_std is not None
+    unit = unit_level(explanation)
+    drill = drill_down_of(explanation)
+    drilled = {u.feature.index for u in drill.units} if drill else set()
     heat = " ".join(
         f"{md(f.text)}\u00a0({number(s, 3, signed=True)}{'' if sup.significant is not False else ', n.s.'})"
         for f, s, sup in zip(explanation.features, explanation.attributions, support)
@@ -46,25 +52,27 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
         f"{h} Prompt\n\n{md_block(explanation.prompt)}",
         f"{h} Original answer\n\n{md_block(explanation.original_output)}",
         *([section] if (section := model_section_markdown(explanation, level + 1)) else []),
-        f"{h} Heatmap (words in prompt order with importance)\n\n{heat}\n\n"
-        f"{md(scale_sentence(scale_of([explanation])))}\n\n_{md(LEGEND)}_ "
+        f"{h} Heatmap ({plural(unit)} in prompt order with importance)\n\n{heat}\n\n"
+        f"{md(scale_sentence(scale_of([explanation])))}\n\n_{md(legend_for(unit))}_ "
         f"{md(significance_sentence(explanation, 'n.s.'))}",
     ]
     kinds = sorted({s.interval_kind for s in support if s.interval_kind})
-    headers = ["rank", "word", "position", "importance"] + (["posterior std"] if has_std else [])
+    headers = ["rank", unit, "position", "importance"] + (["posterior std"] if has_std else [])
     headers += [f"95% interval ({', '.join(kinds)})"] if kinds else []
     headers += list(EVIDENCE_COLUMNS)
     rows = []
     for rank, (feature, score) in enumerate(explanation.ranked(), start=1):
         sup = support[feature.index]
-        row = [str(rank), md(feature.text), str(feature.index + 1), number(score, signed=True)]
+        name = md(feature.text) + (f" (its words: Drill-down, {unit} {feature.index + 1})" if feature.index in drilled else "")
+        row = [str(rank), name, str(feature.index + 1), number(score, signed=True)]
         if has_std:
             row.append(number(sup.std))
         if kinds:
             row.append("n/a" if sup.interval is None else f"\\[{number(sup.interval[0])}, {number(sup.interval[1])}\\]")
         row += evidence_cells(sup)
         rows.append(row)
-    out.append(f"{sub} Words by importance\n\n" + markdown_table(headers, rows))
+    out.append(f"{sub} {capitalised(plural(unit))} by importance\n\n" + markdown_table(headers, rows))
+    out += [part for part in (interactions_markdown(explanation, level + 1), drill_down_markdown(explanation, level)) if part]
     out.append(
         f"{sub} {FIDELITY_TITLE}\n\n"
         + markdown_table(FIDELITY_NAMES, [[number(v) for v in fidelity_values(explanation.fidelity)]])
@@ -90,6 +98,45 @@ def explanation_markdown_section(explanation: Explanation, level: int = 2) -> st
 
 def explanation_markdown(explanation: Explanation) -> str:
     return f"# gSMILE report — {md(one_line(explanation.prompt, 60))}\n\n" + explanation_markdown_section(explanation) + "\n"
+
+
+def interactions_markdown(explanation: Explanation, level: int = 3) -> str:
+    """The strongest pairwise interactions with their Holm-adjusted p ('' when none were tested)."""
+    rows = interaction_rows(explanation)
+    if not rows:
+        return ""
+    table = markdown_table(INTERACTION_COLUMNS, (
+        [md(r.first), md(r.second), r.kind, number(r.coefficient, signed=True), number(r.std_error),
+         p_value(r.p_adjusted) + (" \\*" if r.significant else ""), str(r.both_removed)] for r in rows))
+    return (f"{'#' * level} Strongest interactions between {plural(unit_level(explanation))}\n\n{table}\n\n"
+            f"{md(INTERACTION_NOTE)} \\* = p < α.")
+
+
+def drill_down_markdown(explanation: Explanation, level: int = 2) -> str:
+    """Each coarse unit explained word by word ('' without a drill-down)."""
+    drill = drill_down_of(explanation)
+    if drill is None:
+        return ""
+    h, sub = "#" * level, "#" * (level + 1)
+    unit = drill.level
+    out = [
+        f"{h} Drill-down: the words inside {counted(len(drill.units), unit)}\n\n"
+        f"A second explanation, word by word, of the top {plural(unit)} (the rest of the prompt kept whole), "
+        f"on its own colour scale. {md(significance_sentence(drill.words, 'n.s.'))}"
+    ]
+    for found in drill.units:
+        f = found.feature
+        words = " ".join(f"{md(w.text)}\u00a0({number(score, 3, signed=True)}{'' if sup.significant is not False else ', n.s.'})"
+                         for w, score, sup in found.words)
+        table = markdown_table(["word", "importance", "95% interval", "significant"], (
+            [md(w.text), number(score, signed=True),
+             "n/a" if sup.interval is None else f"\\[{number(sup.interval[0])}, {number(sup.interval[1])}\\]", VERDICT[sup.significant]]
+            for w, score, sup in sorted(found.words, key=lambda x: -x[1])))
+        out.append(f"{sub} {capitalised(unit)} {f.index + 1}: importance {number(found.score, signed=True)} · "
+                   f"{UNIT_VERDICT[found.support.significant]}\n\n{md(f.text)}\n\n{words}\n\n{table}")
+    if (part := interactions_markdown(drill.words, level + 1)):
+        out.append(part)
+    return "\n\n".join(out)
 
 
 def comparison_markdown(comparison: Comparison) -> str:

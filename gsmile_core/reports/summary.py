@@ -20,6 +20,7 @@ from ..method.word_support import support_rule, word_support
 from ..sanitize import one_line
 from ..types import Explanation
 from .format import esc, html_table, markdown_table, md, number
+from .units import plural, unit_level
 
 GOOD_FIDELITY = 0.7
 LOW_FIDELITY = 0.4
@@ -58,10 +59,6 @@ def fidelity_verdict(r2_w: float | None) -> str:
     if r2_w >= GOOD_FIDELITY:
         return "good"
     return "moderate" if r2_w >= LOW_FIDELITY else "low"
-
-
-def unit_level(explanation: Explanation) -> str:
-    return explanation.features[0].level if explanation.features else "word"
 
 
 def audit_summary(explanation: Explanation, top: int = TOP_UNITS) -> AuditSummary:
@@ -116,7 +113,7 @@ def summary_facts(s: AuditSummary) -> list[tuple[str, str]]:
     return [
         ("Prompt", f"{s.prompt} ({s.prompt_words} words)"),
         ("Model", f"{s.model} on the {s.backend} backend"),
-        ("Explained by", f"{s.units} {s.level}s; {s.significant} significant"),
+        ("Explained by", f"{s.units} {plural(s.level)}; {s.significant} significant"),
         ("Fidelity", f"{s.fidelity} (R²_w = {number(s.r2_w, 2)})"),
     ]
 
@@ -130,7 +127,7 @@ def summary_html(s: AuditSummary, heading_level: int = 2) -> str:
     warnings = "".join(f'<li class="warning">{esc(w)}</li>' for w in s.warnings)
     return (
         f'<section class="summary"><{h}>Summary</{h}><dl>{facts}</dl>'
-        f"<p><strong>Top {len(s.top)} {esc(s.level)}s</strong></p>{table}"
+        f"<p><strong>Top {len(s.top)} {esc(plural(s.level))}</strong></p>{table}"
         f'<p class="meta">Rule: {esc(s.rule)}.</p>'
         + (f"<p><strong>Warnings</strong></p><ul>{warnings}</ul>" if warnings else '<p class="meta">No warnings.</p>')
         + "</section>"
@@ -144,7 +141,7 @@ def summary_markdown(s: AuditSummary, level: int = 2) -> str:
                            ([str(u.rank), md(u.text), number(u.score, signed=True), md(unit_interval(u)), UNIT_VERDICT[u.significant]]
                             for u in s.top))
     warnings = "\n".join(f"- warning: {md(w)}" for w in s.warnings) or "No warnings."
-    return f"{h} Summary\n\n{facts}\n\n**Top {len(s.top)} {s.level}s**\n\n{table}\n\nRule: {md(s.rule)}.\n\n{warnings}"
+    return f"{h} Summary\n\n{facts}\n\n**Top {len(s.top)} {plural(s.level)}**\n\n{table}\n\nRule: {md(s.rule)}.\n\n{warnings}"
 
 
 def _session_rows(runs: Sequence[tuple[str, Explanation]]) -> list[tuple[str, AuditSummary]]:

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from ..method.word_support import word_support
 from ..session import Session
 from ..types import Explanation
-from .format import clean, esc, number
+from .format import clean, esc, number, p_value
 from .palette import Palette, get_palette, scale_of
 from .selection import selected_runs
-from .wording import LEGEND, VERDICT, scale_ends, significance_sentence
+from .summary import UNIT_VERDICT
+from .units import capitalised, counted, drill_down_of, interaction_rows, plural, unit_level
+from .wording import LEGEND, VERDICT, legend_for, scale_ends, significance_sentence
 
 _SVG_FONT = 16
 _CHAR_WIDTH = 0.62 * _SVG_FONT  # monospace advance, generous
@@ -30,52 +32,85 @@ def heatmap_svg(
 ) -> str:
     """A standalone SVG of one heatmap, or of several labelled heatmaps on one colour scale.
 
-    Words wrap at `width`; every text node is sanitised and XML-escaped; no scripts, links or
-    external references.
+    Each heatmap is labelled with its units (words, sentences...); a drill-down adds, under its
+    heatmap, each explained unit with the words inside it (on the drill-down's own scale); the
+    strongest interactions and the legend follow, wrapped to the width. Words wrap at `width`; a
+    word longer than a line widens the picture instead of being cut.
     """
     pal = get_palette(palette)
     labelled = [("", items)] if isinstance(items, Explanation) else list(items)
     scale = scale_of(e for _, e in labelled)
-    margin = 12
-    y = margin
-    widest = float(width)  # a word longer than a line widens the picture instead of being cut
-    body: list[str] = []
+    canvas = _Canvas(width, pal)
+    notes: list[str] = []
     for label, explanation in labelled:
-        if label:
-            y += _SVG_FONT
-            body.append(f'<text x="{margin}" y="{y}" font-weight="bold">{esc(label)}</text>')
-            y += 8
-        support = word_support(explanation)
-        x = margin
-        y += 4
-        for feature, score, sup in zip(explanation.features, explanation.attributions, support):
-            word = clean(feature.text)
-            w = len(word) * _CHAR_WIDTH + 10
-            if x > margin and x + w > width - margin:
-                x = margin
-                y += _LINE_HEIGHT
-            bg = pal.background(score, scale)
-            fg = pal.foreground(bg)
-            title = esc(f"{word} · importance {number(score, signed=True)} · significant: {VERDICT[sup.significant]}")
-            body.append(
-                f'<g><title>{title}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{_LINE_HEIGHT - 6}" '
-                f'rx="3" fill="{bg}"/><text x="{x + 5:.1f}" y="{y + _LINE_HEIGHT - 12}" fill="{fg}"'
-                + (' text-decoration="underline"' if sup.significant is False else "")
-                + f">{esc(word)}</text></g>"
-            )
-            x += w + 6
-            widest = max(widest, x + margin)
-        y += _LINE_HEIGHT + 6
-    width = int(math.ceil(widest))
+        level = unit_level(explanation)
+        canvas.label(f"{label} — " if label else "", f"{len(explanation.features)} {plural(level)}, by importance")
+        units = zip(explanation.features, explanation.attributions, word_support(explanation))
+        canvas.boxes(((f.text, score, sup) for f, score, sup in units), scale)
+        drill = drill_down_of(explanation)
+        if drill is not None:
+            for unit in drill.units:
+                canvas.label("", f"{capitalised(drill.level)} {unit.feature.index + 1} "
+                                 f"({number(unit.score, 3, signed=True)}, {UNIT_VERDICT[unit.support.significant]}): its words")
+                canvas.boxes(((w.text, score, sup) for w, score, sup in unit.words), drill.scale)
+            low, high = scale_ends(drill.scale)
+            notes.append(f"Drill-down of {counted(len(drill.units), drill.level)}: words on their own scale {low} … {high}.")
+        for r in interaction_rows(explanation)[:3]:
+            notes.append(f"Interaction: “{clean(r.first)}” × “{clean(r.second)}”: {r.kind}, γ = {number(r.coefficient, 3, signed=True)}, "
+                         f"p (Holm) = {p_value(r.p_adjusted)}{' < α' if r.significant else ''}.")
     rules = list(dict.fromkeys(significance_sentence(e, "Underlined") for _, e in labelled))
-    legend, height = _legend(pal, scale, [LEGEND, *rules], y + 6, width, margin)
-    body.append(legend)
+    legend = [legend_for(unit_level(labelled[0][1])) if len(labelled) == 1 else LEGEND, *rules, *notes]
+    width = int(math.ceil(canvas.widest))
+    body, height = _legend(pal, scale, legend, canvas.y + 6, width, _MARGIN)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans Mono, monospace" font-size="{_SVG_FONT}">'
-        f'<rect width="100%" height="100%" fill="#ffffff"/>{"".join(body)}</svg>\n'
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{"".join(canvas.body)}{body}</svg>\n'
     )
+
+
+_MARGIN = 12
+
+
+class _Canvas:
+    """Where the next label or row of coloured boxes goes."""
+
+    def __init__(self, width: int, pal: Palette) -> None:
+        self.width, self.pal = width, pal
+        self.y = _MARGIN
+        self.widest = float(width)
+        self.body: list[str] = []
+
+    def label(self, bold: str, text: str) -> None:
+        """A line of text; bold when it starts with a run's label (`bold`)."""
+        self.y += _SVG_FONT
+        weight = ' font-weight="bold"' if bold else ""
+        self.body.append(f'<text x="{_MARGIN}" y="{self.y}" font-size="13"{weight}>{esc(bold + text)}</text>')
+        self.widest = max(self.widest, _MARGIN * 2 + (len(clean(bold)) + len(clean(text))) * 0.62 * 13)
+        self.y += 8
+
+    def boxes(self, units, scale: float) -> None:
+        x = _MARGIN
+        self.y += 4
+        for text, score, sup in units:
+            word = clean(text)
+            w = len(word) * _CHAR_WIDTH + 10
+            if x > _MARGIN and x + w > self.width - _MARGIN:
+                x = _MARGIN
+                self.y += _LINE_HEIGHT
+            bg = self.pal.background(score, scale)
+            fg = self.pal.foreground(bg)
+            title = esc(f"{word} · importance {number(score, signed=True)} · significant: {VERDICT[sup.significant]}")
+            self.body.append(
+                f'<g><title>{title}</title><rect x="{x:.1f}" y="{self.y}" width="{w:.1f}" height="{_LINE_HEIGHT - 6}" '
+                f'rx="3" fill="{bg}"/><text x="{x + 5:.1f}" y="{self.y + _LINE_HEIGHT - 12}" fill="{fg}"'
+                + (' text-decoration="underline"' if sup.significant is False else "")
+                + f">{esc(word)}</text></g>"
+            )
+            x += w + 6
+            self.widest = max(self.widest, x + _MARGIN)
+        self.y += _LINE_HEIGHT + 6
 
 
 def session_svg(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from rich.console import Group
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -18,16 +19,19 @@ from ..evaluation.shapley import SHAPLEY_KEY, ShapleyValues
 from ..method.uncertainty import intervals_of
 from ..method.word_support import word_support
 from ..types import Explanation
-from .format import clean, number
+from .format import clean, number, p_value
 from .palette import PALETTES
 from .summary import UNIT_VERDICT, audit_summary, summary_facts, unit_interval
+from .units import INTERACTION_COLUMNS, INTERACTION_NOTE, capitalised, counted, drill_down_of, interaction_rows, plural, unit_level
 from .wording import (
     EVIDENCE_COLUMNS,
     FIDELITY_NAMES,
     FIDELITY_TITLE,
     LEGEND,
     evidence_cells,
+    VERDICT,
     fidelity_values,
+    legend_for,
     scale_ends,
     significance_sentence,
 )
@@ -79,7 +83,7 @@ def legend(explanation: Explanation | None = None) -> Text:
     if explanation is not None:
         text.append_text(scale_bar(explanation))
         text.append("\n")
-    text.append(LEGEND, style="dim")
+    text.append(legend_for(unit_level(explanation)) if explanation is not None else LEGEND, style="dim")
     if explanation is not None:
         text.append(" " + significance_sentence(explanation, "Underlined"), style="dim")
     return text
@@ -87,9 +91,10 @@ def legend(explanation: Explanation | None = None) -> Text:
 
 def word_table(explanation: Explanation, limit: int | None = None) -> Table:
     """Words by importance, with p-value support and posterior std where available."""
-    table = Table(title="Words by importance", title_justify="left")
+    level = unit_level(explanation)
+    table = Table(title=f"{capitalised(plural(level))} by importance", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("word")
+    table.add_column(level)
     table.add_column("position", justify="right")
     table.add_column("importance", justify="right")
     has_std = explanation.attribution_std is not None
@@ -234,12 +239,69 @@ def summary_view(explanation: Explanation) -> Text:
     for label, value in summary_facts(summary):
         text.append(f"{label}: ", style="bold")
         text.append(f"{value}\n")
-    text.append(f"Top {len(summary.top)} {summary.level}s: ", style="bold")
+    text.append(f"Top {len(summary.top)} {plural(summary.level)}: ", style="bold")
     text.append(" · ".join(f"{u.text} {number(u.score, signed=True)} {unit_interval(u)} {UNIT_VERDICT[u.significant]}"
                            for u in summary.top))
     for warning in summary.warnings:
         text.append(f"\nwarning: {warning}", style="yellow")
     return text
+
+
+def interactions_table(explanation: Explanation) -> Group | None:
+    """The strongest pairwise interactions with their Holm-adjusted p (None when none were tested)."""
+    rows = interaction_rows(explanation)
+    if not rows:
+        return None
+    table = Table(title=f"Strongest interactions between {plural(unit_level(explanation))}", title_justify="left")
+    for column in INTERACTION_COLUMNS:
+        table.add_column(column, justify="left" if column in INTERACTION_COLUMNS[:3] else "right")
+    for r in rows:
+        table.add_row(Text(clean(r.first)), Text(clean(r.second)), r.kind, number(r.coefficient, signed=True),
+                      number(r.std_error), p_value(r.p_adjusted) + (" *" if r.significant else ""), str(r.both_removed))
+    return Group(table, Text(INTERACTION_NOTE + " * = p < α.", style="dim"))
+
+
+def _words_inside(prompt: str, start: int, end: int, words, scale: float) -> Text:
+    text = Text()
+    cursor = start
+    for feature, score, support in words:
+        text.append(clean(prompt[cursor : feature.start]))
+        underline = " underline" if support.significant is False else ""
+        foreground = "#ffffff" if scale > 0 and abs(score) / scale > 0.6 else "#000000"
+        text.append(clean(feature.text), style=f"{foreground}{underline} on {score_colour(score, scale)}")
+        cursor = feature.end
+    text.append(clean(prompt[cursor:end]))
+    return text
+
+
+def drill_down_view(explanation: Explanation) -> Group | None:
+    """Each coarse unit explained word by word: the unit, then its words (None without a drill-down)."""
+    drill = drill_down_of(explanation)
+    if drill is None:
+        return None
+    level, words = drill.level, drill.words
+    low, high = scale_ends(drill.scale)
+    parts: list = [
+        Rule(f"Drill-down: the words inside {counted(len(drill.units), level)}", style="bold"),
+        Text(f"A second explanation, word by word, the rest of the prompt kept whole; its own colour scale "
+             f"{low} … {high}. " + significance_sentence(words, "Underlined"), style="dim"),
+    ]
+    for unit in drill.units:
+        f = unit.feature
+        parts.append(Text(f"\n{capitalised(level)} {f.index + 1} · importance {number(unit.score, signed=True)} · "
+                          f"{UNIT_VERDICT[unit.support.significant]}", style="bold"))
+        parts.append(_words_inside(words.prompt, f.start, f.end, unit.words, drill.scale))
+        table = Table(box=None, pad_edge=False)
+        for column in ("word", "importance", "95% interval", "significant"):
+            table.add_column(column, justify="left" if column in ("word", "significant") else "right")
+        for w, score, sup in sorted(unit.words, key=lambda x: -x[1]):
+            interval = "n/a" if sup.interval is None else _interval(sup.interval[0], sup.interval[1], drill.scale)
+            table.add_row(Text(clean(w.text)), number(score, signed=True), interval, VERDICT[sup.significant])
+        parts.append(table)
+    found = interactions_table(words)
+    if found is not None:
+        parts.append(found)
+    return Group(*parts)
 
 
 def full_report(explanation: Explanation) -> Group:
@@ -253,11 +315,7 @@ def full_report(explanation: Explanation) -> Group:
     heading = Text("Prompt heatmap", style="bold")
     parts = [summary_view(explanation), Text(""), answer, Text(""), heading, heatmap(explanation), legend(explanation), Text("")]
     parts.append(word_table(explanation))
-    note = interval_note(explanation)
-    if note is not None:
-        parts.append(note)
-    shapley = shapley_table(explanation)
-    if shapley is not None:
-        parts.append(shapley)
+    views = (interval_note(explanation), shapley_table(explanation), interactions_table(explanation), drill_down_view(explanation))
+    parts += [view for view in views if view is not None]
     parts += [fidelity_table(explanation), run_summary(explanation)]  # the warnings open the summary
     return Group(*parts)

@@ -13,6 +13,13 @@ LEGEND = (
     "answer near the original answer (removing it moves the answer). Negative: keeping the word "
     "moves the answer away. Colour strength is |importance| relative to the largest in view."
 )
+
+
+def legend_for(level: str = "word") -> str:
+    """`LEGEND` for units at `level` ("keeping the sentence holds the answer...")."""
+    return LEGEND if level == "word" else LEGEND.replace("the word", f"the {level}")
+
+
 FIDELITY_TITLE = "Fidelity of the surrogate (paper eqs. 17-22)"
 FIDELITY_NAMES = ("WMSE", "R²_w", "adj. R²_w", "WMAE", "mean-L1", "mean-L2")
 

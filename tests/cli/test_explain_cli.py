@@ -20,7 +20,7 @@ def test_fake_backend_prints_heatmap_tables_and_summary():
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Original answer" in out and "Prompt heatmap" in out
-    assert "Positive (red): keeping the word holds the answer near the original" in " ".join(out.split())
+    assert "Positive: keeping the word holds the answer near the original" in " ".join(out.split())
     assert "Words by importance" in out and "Fidelity" in out and "model calls" in out
     rows = [line for line in out.splitlines() if line.startswith("│  1 ") or line.startswith("│  2 ")]
     assert any("doctor" in r for r in rows) and any("ocean" in r for r in rows)

@@ -49,8 +49,9 @@ def test_the_terminal_shows_both_levels(document):
     path, _ = document
     result = gsmile("explain", "--prompt-file", str(path), "--backend", "fake", "-n", "96", "--drill-down", "1", "--no-cache")
     assert result.returncode == 0, result.stderr
-    assert "Drill-down: the words of 1 top sentences" in result.stdout
-    assert result.stdout.count("Prompt heatmap") == 2
+    assert "Drill-down: the words inside the top sentence" in result.stdout
+    assert result.stdout.count("Prompt heatmap") == 1  # one report, the words inside their sentence
+    assert "Sentences by importance" in result.stdout
 
 
 def test_answer_span_and_interactions_reach_the_json():
