@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -90,8 +91,6 @@ def removal_test(dropped: np.ndarray, moved: np.ndarray, strata: np.ndarray) -> 
     """One-sided exact p-value that `moved` (p < α) is more frequent where `dropped` is true,
     within the strata given by the integer labels `strata` (None when no stratum has both a
     dropped and a kept perturbation). With one stratum it is Fisher's exact test ("greater")."""
-    from scipy.stats import hypergeom  # here, not at import: drawing a saved run needs no scipy
-
     dropped, moved, strata = np.asarray(dropped, bool), np.asarray(moved, bool), np.asarray(strata)
     null = np.ones(1)
     observed = 0
@@ -104,11 +103,29 @@ def removal_test(dropped: np.ndarray, moved: np.ndarray, strata: np.ndarray) -> 
             null = np.concatenate([np.zeros(min(draws, changes)), null]) if draws else null
             continue
         informative = True
-        support = np.arange(0, min(draws, changes) + 1)
-        null = np.convolve(null, hypergeom.pmf(support, total, changes, draws))
+        null = np.convolve(null, _hypergeometric(total, changes, draws))
     if not informative:
         return None
     return float(min(1.0, null[observed:].sum()))
+
+
+@lru_cache(maxsize=4096)
+def _hypergeometric(total: int, changes: int, draws: int) -> np.ndarray:
+    """P(k significant changes among `draws` perturbations), k = 0..min(draws, changes)."""
+    from scipy.stats import hypergeom  # here, not at import: drawing a saved run needs no scipy
+
+    pmf = hypergeom.pmf(np.arange(0, min(draws, changes) + 1), total, changes, draws)
+    pmf.setflags(write=False)
+    return pmf
+
+
+def _mask_matrix(explanation: Explanation) -> np.ndarray:
+    """Perturbations × features, True where the feature was kept (a short mask: the rest dropped)."""
+    d = len(explanation.features)
+    masks = [p.mask for p in explanation.perturbations]
+    if all(len(m) == d for m in masks):
+        return np.array(masks, dtype=bool).reshape(len(masks), d)
+    return np.array([[i < len(m) and bool(m[i]) for i in range(d)] for m in masks], dtype=bool).reshape(len(masks), d)
 
 
 def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[WordSupport, ...]:
@@ -118,26 +135,26 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
     kind, stored = _stored_intervals(explanation)
     feature_p = _feature_test_p_values(explanation)
     perturbations = explanation.perturbations
-    d = len(explanation.features)
-    masks = np.array([[i < len(p.mask) and bool(p.mask[i]) for i in range(d)] for p in perturbations], dtype=bool).reshape(len(perturbations), d)
+    masks = _mask_matrix(explanation)
     has_p = np.array([p.p_value is not None for p in perturbations], dtype=bool)
-    moved = np.array([p.p_value is not None and p.p_value < alpha for p in perturbations], dtype=bool)
+    moved = np.array([p.p_value is not None and p.p_value < alpha for p in perturbations], dtype=bool)[has_p]
+    tested_masks = masks[has_p]
     strength = np.array([abs(a) if math.isfinite(a) else 0.0 for a in explanation.attributions])
     order = [int(j) for j in np.argsort(-strength, kind="stable")]
     result = []
     for feature, score in zip(explanation.features, explanation.attributions):
         i = feature.index
-        without = tuple(int(j) for j in np.flatnonzero(~masks[:, i]))
-        dropped = ~masks[has_p, i]
-        sig_dropped = int((dropped & moved[has_p]).sum())
-        sig_kept = int((~dropped & moved[has_p]).sum())
+        without = tuple(np.flatnonzero(~masks[:, i]).tolist())
+        dropped = ~tested_masks[:, i]
+        sig_dropped = int((dropped & moved).sum())
+        sig_kept = int((~dropped & moved).sum())
         removal_p = None
         if feature_p is not None:
             removal_p = feature_p[i]
         elif dropped.any() and (~dropped).any():
             others = [j for j in order if j != i][:STRATA_WORDS]
-            strata = masks[has_p][:, others] @ (1 << np.arange(len(others))) if others else np.zeros(int(has_p.sum()), int)
-            removal_p = removal_test(dropped, moved[has_p], strata)
+            strata = tested_masks[:, others] @ (1 << np.arange(len(others))) if others else np.zeros(len(moved), int)
+            removal_p = removal_test(dropped, moved, strata)
         std = None
         if explanation.attribution_std is not None and i < len(explanation.attribution_std):
             std = float(explanation.attribution_std[i])
