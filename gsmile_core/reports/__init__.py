@@ -3,7 +3,7 @@
 - `format`: untrusted text made safe for HTML and Markdown, numbers, p-values, tables;
 - `wording`: the legend and column names every report shares; `palette`: heatmap colours;
 - `provenance`: settings (secrets redacted) and how a run was made; `selection`: which runs;
-- `html`, `markdown`, `svg`: the documents; `checks`: the trust checks' sections;
+- `html` (one explanation, the notebook fragment), `html_session`, `markdown`, `svg`: the documents; `checks`: the trust checks' sections;
   `model_sections`: what a classifier or table-row explanation adds to them;
 - `terminal`, `model_terminal`: the rich views the CLI prints;
 - `render`: one entry point, `render(subject, fmt)` and `export(subject, fmt, path)`.
@@ -22,7 +22,7 @@ _PUBLIC = {
     "export": "render",
     "CSP": "html",
     "explanation_html": "html",
-    "session_html": "html",
+    "session_html": "html_session",
     "explanation_markdown": "markdown",
     "session_markdown": "markdown",
     "heatmap_svg": "svg",

@@ -3,29 +3,24 @@
 Inline CSS, no scripts, no external resources, and a Content-Security-Policy that would block
 them anyway. Every string that came from a prompt, a model or a file goes through `format.esc`
 (terminal escapes, controls and bidi overrides stripped, then HTML-escaped). Also the notebook
-fragment (`Explanation._repr_html_`) and the session report (comparisons, then every run with its
-trust checks).
+fragment (`Explanation._repr_html_`); the session report is `html_session`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from .. import __version__
-from ..evaluation.compare import Comparison, compare
 from ..method.word_support import word_support
 from ..sanitize import one_line
-from ..session import Session
 from ..types import Explanation
-from .checks import checks_html
 from .format import esc, html_table, number, p_value
 from .model_sections import model_section_html
 from .palette import Palette, get_palette, scale_of
 from .provenance import provenance_rows, redact, setting_label, setting_text
-from .selection import selected_runs
-from .summary import UNIT_VERDICT, audit_summary, session_summary_html, summary_html
+from .summary import UNIT_VERDICT, audit_summary, summary_html
 from .units import INTERACTION_COLUMNS, INTERACTION_NOTE, capitalised, counted, drill_down_of, interaction_rows, plural, unit_anchor, unit_level
 from .wording import (
     EVIDENCE_COLUMNS,
@@ -351,67 +346,3 @@ def explanation_html(explanation: Explanation, palette: str | Palette | None = N
         + explanation_section_html(explanation, palette)
     )
     return html_document(title, body)
-
-
-def comparison_html(comparison: Comparison, explanations: Sequence[Explanation], palette: str | Palette | None = None) -> str:
-    """Side-by-side heatmaps on one colour scale, the aligned-word deltas and the Jaccard index."""
-    scale = scale_of(explanations)
-    parts = ['<div class="compare">']
-    for label, explanation in zip(comparison.labels, explanations):
-        parts.append(f"<div><strong>{esc(label)}</strong>{heatmap_html(explanation, palette, scale)}</div>")
-    parts.append("</div>")
-    parts.append(legend_html(None, palette, scale))
-    headers = ["word"] + [f"{esc(l)}" for l in comparison.labels]
-    headers += [f"Δ {esc(l)}" for l in comparison.labels[1:]]
-    rows = []
-    for row in comparison.rows:
-        cells = [("", esc(row.word))]
-        cells += [("n", number(s, signed=True) if s is not None else "—") for s in row.scores]
-        cells += [("n", number(d, signed=True) if d is not None else "—") for d in row.deltas[1:]]
-        rows.append(cells)
-    parts.append(
-        f'<p class="meta">Words aligned with the first prompt by identity and position; Δ = score − '
-        f"score in “{esc(comparison.labels[0])}”; — = the word is not in that prompt.</p>"
-    )
-    parts.append(html_table(headers, rows))
-    jac_rows = [
-        [("", f"{esc(comparison.labels[i])} vs {esc(comparison.labels[j])}"), ("n", number(value, 3))]
-        for (i, j), value in sorted(comparison.jaccard.items())
-    ]
-    parts.append(f"<p>Jaccard index of the top-{comparison.top_k} words (paper eq. 15):</p>")
-    parts.append(html_table(["pair", f"Jaccard (k = {comparison.top_k})"], jac_rows))
-    top_rows = [[("", esc(l)), ("", esc(", ".join(t)))] for l, t in zip(comparison.labels, comparison.top_words)]
-    parts.append(html_table(["prompt", f"top-{comparison.top_k} words"], top_rows))
-    return "\n".join(parts)
-
-
-def session_html(session: Session, palette: str | Palette | None = None, run_ids: Sequence[str] | None = None) -> str:
-    """A complete HTML report of a session: compare groups first, then every run in order (with
-    its trust checks)."""
-    runs = selected_runs(session, run_ids)
-    chosen = {r.id for r in runs}
-    groups = [g for g in session.groups if all(r in chosen for r in g.run_ids)]
-    title = f"gSMILE session — {one_line(session.name, 80)}"
-    parts = [
-        f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">created {esc(session.created_at)} · updated {esc(session.updated_at)} · '
-        f"{len(runs)} run(s) · {len(groups)} comparison(s) · report by gSMILE {esc(__version__)}</p>",
-    ]
-    parts.append(session_summary_html([(f"{r.id}: {r.label}", r.explanation) for r in runs]))
-    toc = [f'<li><a href="#{esc(g.id)}">Comparison: {esc(g.label)}</a></li>' for g in groups]
-    toc += [f'<li><a href="#{esc(r.id)}">Run {esc(r.id)}: {esc(r.label)}</a></li>' for r in runs]
-    parts.append(f"<nav><ul>{''.join(toc)}</ul></nav>")
-    for group in groups:
-        members = session.group_runs(group)
-        comparison = compare([r.explanation for r in members], [r.label for r in members], group.top_k)
-        parts.append(f'<h2 id="{esc(group.id)}">Comparison: {esc(group.label)}</h2>')
-        parts.append(comparison_html(comparison, [r.explanation for r in members], palette))
-    for run in runs:
-        kind = "" if run.kind == "single" else f" (comparison {esc(run.group_id)})"
-        parts.append(
-            f'<h2 id="{esc(run.id)}">Run {esc(run.id)}: {esc(run.label)}{kind}</h2>'
-            f'<p class="meta">created {esc(run.created_at)}</p>'
-        )
-        parts.append(explanation_section_html(run.explanation, palette, heading_level=3, anchor=run.id))
-        parts.append(checks_html(run.checks, heading_level=3, anchor=run.id))
-    return html_document(title, "\n".join(parts))

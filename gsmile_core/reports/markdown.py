@@ -26,7 +26,6 @@ from .wording import (
     EVIDENCE_COLUMNS,
     FIDELITY_NAMES,
     FIDELITY_TITLE,
-    LEGEND,
     evidence_cells,
     VERDICT,
     fidelity_values,

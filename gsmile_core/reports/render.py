@@ -14,7 +14,8 @@ from pathlib import Path
 from ..method.word_support import significance_record
 from ..session import Session, session_json, write_atomic
 from ..types import Explanation
-from .html import explanation_html, session_html
+from .html import explanation_html
+from .html_session import session_html
 from .markdown import explanation_markdown, session_markdown
 from .palette import Palette
 from .selection import subset

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gsmile_core.reports.html import CSP, explanation_html, html_document, session_html
+from gsmile_core.reports.html import CSP, explanation_html, html_document
+from gsmile_core.reports.html_session import session_html
 from gsmile_core.reports.palette import PALETTES
 
 FLAGS = [

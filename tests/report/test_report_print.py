@@ -17,7 +17,8 @@ import re
 import pytest
 from test_report_chromium import colour_counts, rgb, run_chromium, screenshot
 
-from gsmile_core.reports.html import explanation_html, session_html
+from gsmile_core.reports.html import explanation_html
+from gsmile_core.reports.html_session import session_html
 from gsmile_core.reports.palette import PALETTES
 
 A4_CSS_PX = 688  # 210 mm less the 2 × 14 mm @page margins, at 96 px per inch

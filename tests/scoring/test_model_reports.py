@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from gsmile_core import explain, explain_counterfactual, explain_tabular
-from gsmile_core.reports.html import explanation_html, session_html
+from gsmile_core.reports.html import explanation_html
+from gsmile_core.reports.html_session import session_html
 from gsmile_core.reports.markdown import explanation_markdown
 from gsmile_core.reports.palette import PALETTES
 from gsmile_core.session import Session
