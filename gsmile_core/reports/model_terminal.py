@@ -82,9 +82,7 @@ def model_report(explanation: Explanation, heat: Group, tail: list) -> Group:
     if not summary.tabular:
         parts += [Text("Text heatmap", style="bold"), heat]
     parts += [Text(summary.legend(), style="dim"), feature_chart(summary), tests_note(summary), *tail]
-    for warning in explanation.warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
-    return Group(*parts)
+    return Group(*parts)  # the warnings open the report's summary (`terminal.summary_view`)
 
 
 def counterfactual_view(counterfactual) -> Group:

@@ -308,8 +308,9 @@ def full_report(explanation: Explanation) -> Group:
     if explanation.extras.get("model"):  # a text classifier or a tabular model
         from .model_terminal import model_report
 
-        return model_report(explanation, Group(heatmap(explanation), scale_bar(explanation)),
+        body = model_report(explanation, Group(heatmap(explanation), scale_bar(explanation)),
                             [fidelity_table(explanation), run_summary(explanation)])
+        return Group(summary_view(explanation), Text(""), body)
     answer = Text("Original answer\n", style="bold")
     answer.append(clean(explanation.original_output), style="")
     heading = Text("Prompt heatmap", style="bold")
