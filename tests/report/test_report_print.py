@@ -64,8 +64,15 @@ def long_run(plain):
                                warnings=("the answer was cut at max_tokens",))
 
 
-def test_at_1280_px_nothing_overflows_and_the_summary_leads(tmp_path, long_run, session):
-    for document in (explanation_html(long_run), session_html(session)):
+@pytest.fixture(scope="module")
+def drilled_run():
+    from test_long_prompt_reports import DOCUMENT, drilled
+
+    return drilled(DOCUMENT)
+
+
+def test_at_1280_px_nothing_overflows_and_the_summary_leads(tmp_path, long_run, session, drilled_run):
+    for document in (explanation_html(long_run), session_html(session), explanation_html(drilled_run)):
         found = measure(tmp_path, document, 1280)
         assert found["scrollWidth"] <= found["width"] and found["wide"] == [], found
         assert found["summaryBottom"] <= found["firstTableTop"], found
