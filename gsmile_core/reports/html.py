@@ -84,7 +84,7 @@ _PRINT_CSS = """
   tr, .summary, .legend { break-inside: avoid; }
   table { font-size: 8pt; }
   th, td { padding: 2px 4px; }
-  th { overflow-wrap: anywhere; }
+  th { font-size: 7.5pt; hyphens: auto; }
   td.t { max-width: none; }
 }
 """
