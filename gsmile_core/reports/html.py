@@ -174,7 +174,7 @@ def words_table_html(
         bg = pal.background(score, scale)
         row = [
             ("n", str(rank)),
-            ("", f'<span style="background:{bg};color:{pal.foreground(bg)};padding:1px 4px">{esc(feature.text)}</span>'
+            ("t", f'<span style="background:{bg};color:{pal.foreground(bg)};padding:1px 4px">{esc(feature.text)}</span>'
              + (f' <a href="#{esc(unit_anchor(anchor, feature.index))}">its words ↓</a>' if feature.index in drilled else "")),
             ("n", str(feature.index + 1)),
             ("n", number(score, signed=True)),
@@ -269,7 +269,7 @@ def interactions_html(explanation: Explanation, heading_level: int = 3) -> str:
     if not rows:
         return ""
     h = f"h{heading_level}"
-    cells = [[("", esc(r.first)), ("", esc(r.second)), ("", esc(r.kind)), ("n", number(r.coefficient, signed=True)),
+    cells = [[("t", esc(r.first)), ("t", esc(r.second)), ("", esc(r.kind)), ("n", number(r.coefficient, signed=True)),
               ("n", number(r.std_error)), ("n", p_value(r.p_adjusted) + (" *" if r.significant else "")),
               ("n", str(r.both_removed))] for r in rows]
     level = plural(unit_level(explanation))
@@ -297,7 +297,7 @@ def drill_down_html(explanation: Explanation, palette: str | Palette | None, hea
             f"{number(unit.score, signed=True)} · {esc(UNIT_VERDICT[unit.support.significant])}</{sub}>"
             f'<div class="heatmap">{_coloured(words.prompt, f.start, f.end, unit.words, palette, drill.scale)}</div>'
         )
-        rows = [[("", esc(w.text)), ("n", number(score, signed=True)),
+        rows = [[("t", esc(w.text)), ("n", number(score, signed=True)),
                  ("n", "n/a" if sup.interval is None else f"[{number(sup.interval[0])}, {number(sup.interval[1])}]"),
                  ("", VERDICT[sup.significant])] for w, score, sup in sorted(unit.words, key=lambda x: -x[1])]
         parts.append(html_table(["word", "importance", "95% interval", "significant"], rows))

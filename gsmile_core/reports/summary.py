@@ -121,7 +121,7 @@ def summary_facts(s: AuditSummary) -> list[tuple[str, str]]:
 def summary_html(s: AuditSummary, heading_level: int = 2) -> str:
     h = f"h{heading_level}"
     facts = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in summary_facts(s))
-    rows = [[("n", str(u.rank)), ("", esc(u.text)), ("n", number(u.score, signed=True)), ("n", esc(unit_interval(u))),
+    rows = [[("n", str(u.rank)), ("t", esc(u.text)), ("n", number(u.score, signed=True)), ("n", esc(unit_interval(u))),
              ("", esc(UNIT_VERDICT[u.significant]))] for u in s.top]
     table = html_table(["rank", s.level, "importance", "95% interval", "verdict"], rows)
     warnings = "".join(f'<li class="warning">{esc(w)}</li>' for w in s.warnings)
