@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -25,6 +26,7 @@ from .summary import UNIT_VERDICT, audit_summary, summary_facts, unit_interval
 from .units import INTERACTION_COLUMNS, INTERACTION_NOTE, capitalised, counted, drill_down_of, interaction_rows, plural, unit_level
 from .wording import (
     EVIDENCE_COLUMNS,
+    P_COUNTS_TOGETHER,
     FIDELITY_NAMES,
     FIDELITY_TITLE,
     LEGEND,
@@ -89,34 +91,103 @@ def legend(explanation: Explanation | None = None) -> Text:
     return text
 
 
-def word_table(explanation: Explanation, limit: int | None = None) -> Table:
-    """Words by importance, with p-value support and posterior std where available."""
+# The words table's columns, widest first: each narrower layout leaves out what the one before
+# showed, so a narrow terminal (80 columns) shows fewer columns in full instead of every column
+# cut to an ellipsis. What is left out stays in the wide layout, the JSON and the other reports.
+WORD_TABLE_LAYOUTS = (
+    frozenset({"position", "std", "intervals", "without", "p-counts", "removal", "verdict"}),
+    frozenset({"position", "intervals", "p-counts-together", "verdict"}),
+    frozenset({"position", "intervals", "verdict"}),
+    frozenset({"intervals", "wrapped-intervals", "verdict"}),
+)
+WORD_COLUMN_MIN = 14  # a word column never narrower than its longest word, up to this
+
+
+UNBOUNDED = 100_000
+
+
+class FittedWordTable:
+    """The words table at the width it is drawn at: the widest layout whose cells all fit
+    (`WORD_TABLE_LAYOUTS`, `fit_columns`), so no importance, interval or word is cut; the
+    narrowest lets intervals wrap."""
+
+    def __init__(self, explanation: Explanation, limit: int | None = None) -> None:
+        self.explanation, self.limit = explanation, limit
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for columns in WORD_TABLE_LAYOUTS:
+            table = word_table(self.explanation, self.limit, columns)
+            if fit_columns(table, console, options.max_width):
+                break
+        yield table
+
+
+def fit_columns(table: Table, console: Console, width: int) -> bool:
+    """Give each column of `table` a width between its narrowest (its longest word, or its whole
+    text where it does not wrap) and its natural width so that the table fits `width`; False when
+    even the narrowest widths do not fit. (rich itself squeezes a table wider than the page below
+    its cells' widths, cutting numbers to an ellipsis.)"""
+    unbounded = console.options.update_width(UNBOUNDED)  # Measurement.get clamps to the width it is given
+    narrowest, natural = [], []
+    for column in table.columns:
+        measured = [Measurement.get(console, unbounded, cell) for cell in (column.header, *column.cells)]
+        widest = max(m.maximum for m in measured)
+        natural.append(widest)
+        narrowest.append(widest if column.no_wrap else max(column.min_width or 0, *(m.minimum for m in measured)))
+    frame = len(table.columns) + 1 + 2 * len(table.columns)  # the borders, and one space each side of a cell
+    room = width - frame
+    if sum(natural) <= room:
+        return True
+    if sum(narrowest) > room:
+        return False
+    spare, stretch = room - sum(narrowest), [n - m for n, m in zip(natural, narrowest)]
+    total = sum(stretch)
+    for column, low, extra in zip(table.columns, narrowest, stretch):
+        column.width = low + spare * extra // total
+    return True
+
+
+def word_table(explanation: Explanation, limit: int | None = None, columns: frozenset[str] = WORD_TABLE_LAYOUTS[0]) -> Table:
+    """Words by importance, with p-value support and intervals where available; `columns` picks
+    the layout (`WORD_TABLE_LAYOUTS`)."""
     level = unit_level(explanation)
     table = Table(title=f"{capitalised(plural(level))} by importance", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column(level)
-    table.add_column("position", justify="right")
+    ranked = explanation.ranked()[:limit]
+    table.add_column("#", justify="right", no_wrap=True)
+    longest = max((len(clean(feature.text)) for feature, _ in ranked), default=1)
+    table.add_column(level, overflow="fold", min_width=min(max(longest, len(level)), WORD_COLUMN_MIN))
+    if "position" in columns:
+        table.add_column("position", justify="right")
     table.add_column("importance", justify="right")
-    has_std = explanation.attribution_std is not None
+    has_std = explanation.attribution_std is not None and "std" in columns
     if has_std:
-        table.add_column("posterior std", justify="right")
-    intervals = intervals_of(explanation.extras)
+        table.add_column("posterior std", justify="right", no_wrap=True)
+    intervals = intervals_of(explanation.extras) if "intervals" in columns else {}
     credible, boot = intervals.get("credible"), intervals.get("bootstrap")
+    whole = "wrapped-intervals" not in columns  # the narrowest layout lets an interval take two lines
     if credible is not None:
-        table.add_column(f"{credible.level:.0%} credible", justify="right", no_wrap=True)
+        table.add_column(f"{credible.level:.0%} credible", justify="right", no_wrap=whole)
     if boot is not None:
-        table.add_column(f"{boot.level:.0%} bootstrap CI", justify="right", no_wrap=True)
-    for column in EVIDENCE_COLUMNS:
+        table.add_column(f"{boot.level:.0%} bootstrap CI", justify="right", no_wrap=whole)
+    evidence = [
+        (column, index) for index, column in enumerate(EVIDENCE_COLUMNS)
+        if {0: "without", 1: "p-counts", 2: "p-counts", 3: "removal", 4: "verdict"}[index] in columns
+    ]
+    together = "p-counts-together" in columns
+    for column, _ in evidence:
+        if column == "significant" and together:
+            table.add_column(P_COUNTS_TOGETHER, justify="right")
         table.add_column(column, justify="left" if column == "significant" else "right")
     scale = _scale(explanation)
     support = word_support(explanation)
-    for rank, (feature, score) in enumerate(explanation.ranked()[:limit], start=1):
+    for rank, (feature, score) in enumerate(ranked, start=1):
         row = [
             str(rank),
             Text(clean(feature.text), style=f"on {score_colour(score, scale)}"),
-            str(feature.index + 1),
-            f"{score:+.4f}",
         ]
+        if "position" in columns:
+            row.append(str(feature.index + 1))
+        row.append(f"{score:+.4f}")
         if has_std:
             row.append(f"{explanation.attribution_std[feature.index]:.4f}")
         i = feature.index
@@ -126,7 +197,10 @@ def word_table(explanation: Explanation, limit: int | None = None) -> Table:
             cell = Text(_interval(boot.lower[i], boot.upper[i], scale))
             cell.append(" ∋0" if boot.crosses_zero()[i] else "   ", style="bold yellow")
             row.append(cell)
-        row += evidence_cells(support[i])
+        cells = evidence_cells(support[i])
+        if together:
+            row.append(f"{cells[1]} · {cells[2]}")
+        row += [cells[index] for _, index in evidence]
         table.add_row(*row)
     return table
 
@@ -315,7 +389,7 @@ def full_report(explanation: Explanation) -> Group:
     answer.append(clean(explanation.original_output), style="")
     heading = Text("Prompt heatmap", style="bold")
     parts = [summary_view(explanation), Text(""), answer, Text(""), heading, heatmap(explanation), legend(explanation), Text("")]
-    parts.append(word_table(explanation))
+    parts.append(FittedWordTable(explanation))
     views = (interval_note(explanation), shapley_table(explanation), interactions_table(explanation), drill_down_view(explanation))
     parts += [view for view in views if view is not None]
     parts += [fidelity_table(explanation), run_summary(explanation)]  # the warnings open the summary

@@ -44,6 +44,8 @@ def scale_sentence(scale: float) -> str:
 # The evidence columns beside each word, and its verdict, in every table of words.
 EVIDENCE_COLUMNS = ("perturbations without it", "of them p < α", "with it: p < α", "removal test p", "significant")
 VERDICT = {True: "yes", False: "no", None: "—"}
+# Where a narrow view shows the two counts in one column: "without it · with it".
+P_COUNTS_TOGETHER = "p < α: without · with it"
 
 
 def evidence_cells(support: WordSupport) -> tuple[str, ...]:
