@@ -8,7 +8,11 @@ for two identical texts, and is finite for every input, empty bags included.
 `wmd` is the Wasserstein-p distance between the two texts' normalised bags of words in the
 embedding space (Word Mover's Distance for p = 1): each token occurrence carries mass 1/n, the
 ground cost is the Euclidean distance raised to p, the transport problem is solved exactly with
-POT's `ot.emd2`, and the result is raised to 1/p. With p = 1 this equals gensim's `wmdistance`.
+POT's network simplex (the value of `ot.emd2`), and the result is raised to 1/p. With p = 1 this
+equals gensim's `wmdistance`. It is solved on each text's distinct words with their counts, and
+for p = 1 on the words whose share differs between the texts only (`transport`: both exact), so
+its cost matrix is at most distinct × distinct words; a text with more than `clouds.MAX_POINTS`
+distinct vectors is quantised first, within a computed error bound (`clouds`).
 
 Empty bags (no token the vectors know) get a defined value instead of infinity or NaN:
 - both empty: 0;
@@ -40,46 +44,41 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import ot
 from scipy.spatial.distance import cosine as scipy_cosine
 
+from .clouds import Cloud, bounded_cloud
 from .embed import EmbeddedText
+from .transport import cloud_distance, ground_cost  # noqa: F401 (ground_cost: part of this module's API)
 from .parts import DISTANCES
 
 DistanceFunction = Callable[[EmbeddedText, EmbeddedText, float], float]
 
 
 
-def ground_cost(x: np.ndarray, y: np.ndarray, p: float) -> np.ndarray:
-    """Pairwise Euclidean distances raised to p."""
-    cost = ot.dist(x, y, metric="euclidean")
-    return cost if p == 1 else cost**p
-
-
 def wasserstein_p(x: np.ndarray, y: np.ndarray, p: float = 1.0) -> float:
     """Exact Wasserstein-p between uniform point clouds `x` (n×k) and `y` (m×k)."""
-    if x.shape[0] == 0 and y.shape[0] == 0:
+    return cloud_wasserstein(bounded_cloud(x), bounded_cloud(y), p)
+
+
+def cloud_wasserstein(first: Cloud, second: Cloud, p: float = 1.0) -> float:
+    """W_p between two texts' clouds, with the null-word rule for empty ones (module docstring)."""
+    if first.empty and second.empty:
         return 0.0
-    if x.shape[0] == 0 or y.shape[0] == 0:
-        cloud = y if x.shape[0] == 0 else x
-        norms = np.linalg.norm(cloud, axis=1)
-        return float(np.mean(norms**p) ** (1.0 / p))
-    a = np.full(x.shape[0], 1.0 / x.shape[0])
-    b = np.full(y.shape[0], 1.0 / y.shape[0])
-    value = float(ot.emd2(a, b, ground_cost(x, y, p)))
-    return max(value, 0.0) ** (1.0 / p)
+    if first.empty or second.empty:
+        return cloud_size(second if first.empty else first, p)
+    return cloud_distance(first, second, p)
 
 
 @DISTANCES.register("wmd")
 def wmd(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
-    return wasserstein_p(first.vectors, second.vectors, p)
+    return cloud_wasserstein(first.cloud, second.cloud, p)
 
 
-def cloud_size(x: np.ndarray, p: float = 1.0) -> float:
-    """M_p(x) = (mean ‖x_i‖^p)^(1/p); 0 for an empty cloud."""
-    if x.shape[0] == 0:
+def cloud_size(cloud: Cloud, p: float = 1.0) -> float:
+    """M_p = (mean over tokens of ‖x‖^p)^(1/p); 0 for an empty cloud."""
+    if cloud.empty:
         return 0.0
-    return float(np.mean(np.linalg.norm(x, axis=1) ** p) ** (1.0 / p))
+    return float((cloud.weights @ np.linalg.norm(cloud.points, axis=1) ** p) ** (1.0 / p))
 
 
 def mean_vector_cosine(x: np.ndarray, y: np.ndarray) -> float:
@@ -100,17 +99,16 @@ def cosine(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
     return mean_vector_cosine(first.vectors, second.vectors)
 
 
-def normalised_wmd(x: np.ndarray, y: np.ndarray, p: float = 1.0) -> float:
-    """W_p(x, y) / (M_p(x) + M_p(y)), in [0, 1]; 0 when both clouds are empty or at the origin."""
-    scale = cloud_size(x, p) + cloud_size(y, p)
+def normalised_wmd(first: Cloud, second: Cloud, p: float = 1.0) -> float:
+    """W_p / (M_p(first) + M_p(second)), in [0, 1]; 0 when both clouds are empty or at the origin."""
+    scale = cloud_size(first, p) + cloud_size(second, p)
     if scale <= 0:
         return 0.0
-    return float(min(max(wasserstein_p(x, y, p) / scale, 0.0), 1.0))
+    return float(min(max(cloud_wasserstein(first, second, p) / scale, 0.0), 1.0))
 
 
 @DISTANCES.register("wmd+cosine")
 def wmd_plus_cosine(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
-    x, y = first.vectors, second.vectors
-    return 0.5 * (normalised_wmd(x, y, p) + 0.5 * mean_vector_cosine(x, y))
+    return 0.5 * (normalised_wmd(first.cloud, second.cloud, p) + 0.5 * mean_vector_cosine(first.vectors, second.vectors))
 
 

@@ -14,12 +14,14 @@ import importlib.util
 import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from ..errors import ResourceError
+from .clouds import Cloud, bounded_cloud
 from .parts import EMBEDDERS
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
@@ -41,6 +43,12 @@ class EmbeddedText:
     @property
     def empty(self) -> bool:
         return self.vectors.shape[0] == 0
+
+    @cached_property
+    def cloud(self) -> Cloud:
+        """The vectors as distinct points with counts, at most `clouds.MAX_POINTS` of them (made
+        once per text: every distance to this text reuses it)."""
+        return bounded_cloud(self.vectors)
 
 
 class Embedder(Protocol):

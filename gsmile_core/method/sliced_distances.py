@@ -46,6 +46,7 @@ from .embed import EmbeddedText
 
 PROJECTIONS = 32
 PROJECTION_SEED = 20250601
+CHUNK_ENTRIES = 1 << 19  # most projected values (tokens × directions) handled at once
 
 Columnwise = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (n×K, m×K) → K statistics
 
@@ -62,16 +63,29 @@ def projection_directions(dimension: int, count: int = PROJECTIONS, seed: int = 
 
 def project(first: EmbeddedText, second: EmbeddedText) -> tuple[np.ndarray, np.ndarray] | None:
     """Both clouds projected on the shared directions (columns = directions); None if both empty."""
+    projected = list(projections(first, second))
+    if not projected:
+        return None
+    return np.hstack([px for px, _ in projected]), np.hstack([py for _, py in projected])
+
+
+def projections(first: EmbeddedText, second: EmbeddedText):
+    """`project`, a few directions at a time: each chunk's columns hold at most `CHUNK_ENTRIES`
+    numbers in all, so the statistics' temporaries (sorts, ranks, cumulative sums: a few times
+    the chunk) stay bounded for answers of any length instead of growing as tokens × PROJECTIONS."""
     x, y = first.vectors, second.vectors
     if x.shape[0] == 0 and y.shape[0] == 0:
-        return None
+        return
     dimension = x.shape[1] if x.shape[0] else y.shape[1]
     if x.shape[0] == 0:
         x = np.zeros((1, dimension))
     if y.shape[0] == 0:
         y = np.zeros((1, dimension))
     directions = projection_directions(dimension)
-    return x @ directions.T, y @ directions.T
+    step = max(1, CHUNK_ENTRIES // (x.shape[0] + y.shape[0]))
+    for start in range(0, directions.shape[0], step):
+        chunk = directions[start : start + step]
+        yield x @ chunk.T, y @ chunk.T
 
 
 def ecdf_gaps(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -133,10 +147,8 @@ def anderson_darling_distance(u: np.ndarray, v: np.ndarray) -> float:
 
 def _sliced(statistic: Columnwise) -> Callable[[EmbeddedText, EmbeddedText, float], float]:
     def distance(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
-        projected = project(first, second)
-        if projected is None:
-            return 0.0
-        return float(np.mean(statistic(*projected)))
+        values = [statistic(px, py) for px, py in projections(first, second)]
+        return float(np.mean(np.concatenate(values))) if values else 0.0
 
     distance.__name__ = f"sliced_{statistic.__name__}"
     distance.__doc__ = f"Mean over random 1-D projections of {statistic.__name__}."
@@ -159,12 +171,10 @@ def anderson_darling_columns(pu: np.ndarray, pv: np.ndarray) -> np.ndarray:
 
 def sliced_wasserstein(first: EmbeddedText, second: EmbeddedText, p: float = 1.0) -> float:
     """Mean over the projections of the 1-D Wasserstein-p distance (POT, all directions at once)."""
-    projected = project(first, second)
-    if projected is None:
+    powered = [np.asarray(ot.wasserstein_1d(px, py, p=p), dtype=float) for px, py in projections(first, second)]
+    if not powered:
         return 0.0
-    px, py = projected
-    powered = np.asarray(ot.wasserstein_1d(px, py, p=p), dtype=float)  # W_p^p per direction
-    return float(np.mean(np.clip(powered, 0.0, None) ** (1.0 / p)))
+    return float(np.mean(np.clip(np.concatenate(powered), 0.0, None) ** (1.0 / p)))  # W_p^p per direction
 
 
 DISTANCES.register("ks")(

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from gsmile_core.config import ExplainConfig
+from gsmile_core.method.clouds import bounded_cloud
 from gsmile_core.method.distances import DISTANCES, cloud_size, mean_vector_cosine, normalised_wmd, wasserstein_p
 from gsmile_core.method.embed import EmbeddedText
 from gsmile_core.errors import ConfigError
@@ -76,9 +77,9 @@ def test_normalised_wmd_is_bounded_by_one(p):
     for _ in range(30):
         x = rng.normal(size=(rng.integers(1, 6), 4)) + 5
         y = rng.normal(size=(rng.integers(1, 6), 4)) - 5
-        value = normalised_wmd(x, y, p)
+        value = normalised_wmd(bounded_cloud(x), bounded_cloud(y), p)
         assert 0 <= value <= 1
-        assert cloud_size(x, p) > 0
+        assert cloud_size(bounded_cloud(x), p) == pytest.approx(np.mean(np.linalg.norm(x, axis=1) ** p) ** (1 / p))
 
 
 def test_wmd_plus_cosine_empty_bags():
