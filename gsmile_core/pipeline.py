@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import datetime, timezone
 
 import numpy as np
@@ -25,7 +26,7 @@ from .backends.base import Backend
 from .calls.context import RunContext
 from .calls.sampling import engine_for, generate_answers
 from .config import ExplainConfig, fit_options, mask_options, unit_options
-from .cpu import available_cores
+from .cpu import available_cores, single_threaded_maths
 from .method.parts import DISTANCES
 from .method.embed import get_embedder
 from .events import Finished, Notice, StageStarted, StepDone
@@ -33,7 +34,8 @@ from .method.fitting import fit_perturbations, kernel_uses_input_distances
 from .method.answer_span import best_matching_parts, check_span
 from .method.interactions import pairwise_interactions
 from .method import perturb, segment
-from .method.stats import mc_standard_error, permutation_test
+from .method.clouds import CLOUD_DISTANCES, MAX_POINTS
+from .method.stats import TEST_POINTS, mc_standard_error, permutation_test
 from .types import Explanation, Feature, Generation, PerturbationResult, Provenance, Timing
 from .method.uncertainty import INTERVALS_KEY, bootstrap_intervals, credible_intervals
 
@@ -127,10 +129,11 @@ async def explain(
         _warn_empty_bags(original_output_vec, output_vectors, outputs, warn)
 
         t0 = time.perf_counter()
-        p_values, draws = await analysis.p_values(outputs, on_event)
+        p_values, draws, tests_quantised = await analysis.p_values(outputs, on_event)
         pvalue_seconds = time.perf_counter() - t0
     finally:
         analysis.close()
+    clouds = _cloud_extras(config, original_output_vec, output_vectors, outputs, tests_quantised, warn)
 
     t0 = time.perf_counter()
     on_event(StageStarted("fit", 1))
@@ -219,6 +222,7 @@ async def explain(
             "surrogate_fitted": outcome.surrogate,
             **({"answer_span": {"span": original_output, "matches": list(outputs)}} if focusing else {}),
             "interactions": [found.to_dict() for found in interactions],
+            "answer_clouds": clouds,
             "backend": backend.describe(),
             "calls": {"retries": call_stats.retries, "cost_usd": call_stats.cost_usd},
             **_sampling_extras(config, sampled, deltas, noise_floor, warn),
@@ -255,6 +259,8 @@ class _AnswerAnalysis:
         self.original_prompt_text = original_prompt_text
         self.loop = asyncio.get_running_loop()
         self.workers = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="gsmile-cpu")
+        self.exits = ExitStack()  # the workers are the parallelism: one maths thread each (cpu.py)
+        self.exits.enter_context(single_threaded_maths())
         self.embedder = self.loop.run_in_executor(self.workers, get_embedder, config.embedder)
         self.original_output: str | None = None
         self.seen: list[str] = []
@@ -263,6 +269,7 @@ class _AnswerAnalysis:
 
     def close(self) -> None:
         self.workers.shutdown(wait=False, cancel_futures=True)
+        self.exits.close()
 
     def _embedding(self, text: str) -> asyncio.Future:
         if text not in self.embeddings:
@@ -340,7 +347,7 @@ class _AnswerAnalysis:
     async def p_values(self, outputs, on_event):
         """Permutation p-value and draws per perturbation (None where no test applies)."""
         if self.config.bootstrap == 0:
-            return [None] * len(outputs), [None] * len(outputs)
+            return [None] * len(outputs), [None] * len(outputs), []
         distinct = list(dict.fromkeys(outputs))
         for text in distinct:
             self._schedule_test(text)
@@ -351,7 +358,8 @@ class _AnswerAnalysis:
             on_event(StepDone("pvalues", done, len(distinct)))
         p_values = [None if results[o] is None else results[o].p_value for o in outputs]
         draws = [None if results[o] is None else results[o].draws for o in outputs]
-        return p_values, draws
+        quantised = [result for result in results.values() if result is not None and result.quantised]
+        return p_values, draws, quantised
 
 
 def _sampling_extras(config, sampled, deltas, noise_floor, warn) -> dict:
@@ -372,6 +380,34 @@ def _sampling_extras(config, sampled, deltas, noise_floor, warn) -> dict:
             "original_samples": list(sampled.samples[next(iter(sampled.samples))]),
             "noise_samples": list(sampled.noise_samples),
         }
+    }
+
+
+def _cloud_extras(config, original, vectors, outputs, tests_quantised, warn) -> dict:
+    """How large the answers' clouds were (method.clouds), and what was quantised to bound them.
+
+    A quantised permutation test is still a valid test (its statistic is the distance between the
+    quantised halves); `test_statistic_error_bound` says how far that statistic may be from the
+    unquantised distance, at most, over the tests."""
+    tests = {
+        "test_points": TEST_POINTS,
+        "tests_quantised": len(tests_quantised),
+        "test_statistic_error_bound": max((t.observed_error_bound for t in tests_quantised), default=0.0),
+    }
+    if config.output_distance not in CLOUD_DISTANCES:
+        return tests
+    distinct = [vectors[o] for o in dict.fromkeys(outputs)]
+    quantised = [v for v in distinct if v.cloud.quantised]
+    bound = max((original.cloud.error_bound(config.p) + v.cloud.error_bound(config.p) for v in distinct), default=0.0)
+    if quantised:
+        warn(f"{len(quantised)} answer(s) have more than {MAX_POINTS} distinct word vectors: their distances were "
+             f"computed on {MAX_POINTS} k-means representatives, within {bound:.4g} of the exact value")
+    return {
+        "max_points": MAX_POINTS,
+        "largest": max((v.cloud.size for v in distinct), default=0),
+        "quantised_answers": len(quantised),
+        "distance_error_bound": bound,
+        **tests,
     }
 
 

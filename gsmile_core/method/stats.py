@@ -11,21 +11,27 @@ pool at random into sizes |X| and |Y| B times, and count splits whose Wasserstei
 least the observed one; p = (b + 1) / (B + 1).
 
 Why it is fast, and why that is sound. Done naively, Algorithm 1 is B exact transport solves
-per perturbation (10^5 × 64 ≈ 6.4 million). Two ideas cut that without changing the statistic:
+per perturbation (10^5 × 64 ≈ 6.4 million), each on a tokens × tokens cost matrix. Three ideas cut
+that without changing the statistic:
 
-1. Bounds decide most splits; only the undecided are solved. A split counts iff its optimal
+1. Distinct words with counts (`clouds`). A split of the pooled tokens is a split of the pooled
+   distinct points' counts, and transport between two texts' token distributions is exactly
+   transport between their distinct points with counts. So the pooled cost matrix is
+   points × points, computed once per test and shared by every split; a split is two count
+   vectors (`split_counts`, drawn from the same random permutations of the tokens as before, so
+   short answers get the very same splits and p-values). For p = 1 each split is put in the
+   difference form first (`transport`: the mass both halves hold at a point stays put; exact).
+2. Bounds decide most splits; only the undecided are solved. A split counts iff its optimal
    cost reaches the observed one. A lower bound at or above the threshold proves "counts"; an
-   upper bound below it proves "does not count". Lower bound: the value of a dual-feasible pair
-   (Sinkhorn's row potentials and their c-transform; before any iteration this is the relaxed
-   WMD of Kusner et al. 2015, each point sent to its nearest neighbour). Upper bound: the cost
-   of a feasible plan, Sinkhorn's plan rounded onto the transport polytope (Altschuler, Weed &
-   Rigollet 2017). Sinkhorn runs in stages (3, then 10, then 40 iterations) vectorised over a
-   batch of 128 splits, and a split leaves as soon as its bracket excludes the threshold; POT's
-   exact network simplex runs only for splits still open. The bounds run in float32 and count as
-   proof only beyond a rounding margin of 1e-4 of the costs' scale; exact solves are float64.
-   The count, hence the p-value, is exactly what solving every split would give (tested,
-   including thresholds a few float32 ulps from a tight bound).
-2. Sequential Monte-Carlo stopping (Besag & Clifford 1991; Gandy 2009): an auditor needs the
+   upper bound below it proves "does not count" (`transport_bounds`: the dual value of Sinkhorn's
+   potentials and their c-transform; the cost of Sinkhorn's plan rounded onto the transport
+   polytope, Altschuler, Weed & Rigollet 2017). Sinkhorn runs in stages (`SINKHORN_STAGES`) on a
+   batch of 128 splits at once as matrix products with the one shared kernel, in float64, and a
+   split leaves as soon as its bracket excludes the threshold beyond a rounding margin of 1e-9 of
+   the costs' scale; POT's exact network simplex runs only for splits still open. The count,
+   hence the p-value, is exactly what solving every split would give (tested against ot.emd2 on
+   the token clouds, including thresholds 1e-7 from a tight bound).
+3. Sequential Monte-Carlo stopping (Besag & Clifford 1991; Gandy 2009): an auditor needs the
    decision p < α, not p's fourth digit. After each batch of 128 splits, if the 99.9% Clopper–
    Pearson interval of the exceedance rate lies wholly on one side of α, sampling stops. Clear
    cases stop after 128–384 splits; only perturbations whose p is close to α run on, up to the
@@ -34,15 +40,24 @@ per perturbation (10^5 × 64 ≈ 6.4 million). Two ideas cut that without changi
    any finite test, a 10^5-draw one included, is a coin toss. Every p-value is reported with
    its number of draws and Monte-Carlo standard error; `--exact-pvalues` turns stopping off.
 
+Bounded for long answers. The pooled cloud has at most `TEST_POINTS` (256) points: two answers
+with more distinct words between them (English-like answers of about 200 words each and longer;
+the usual answers of a few dozen words are far below) are quantised by weighted k-means
+on the pooled points (`clouds.pooled_cloud`). That is a function of the pooled multiset only, the
+same whatever the split, so the test stays a valid permutation test, exactly, of a slightly
+different statistic: the distance between the quantised halves, which is within
+`PermutationTest.observed_error_bound` of the unquantised one (each token's move to its point is a
+feasible plan). Its cost per split no longer grows with the answers' length: memory is the
+256 × 256 costs and a few batch × 256 arrays, whatever the answers. How often the decision p < α
+changes against the unquantised test is measured by benchmarks/bench_long_answers.py --agreement.
+
 Measured with benchmarks/bench_pvalues.py on real SmolLM2 answers (6 explanations of labelled
-prompts, 60-64 distinct answers each, GloVe, budget 10^4, α = 0.05, a quiet 2-core machine):
-the decision p < α agreed with an independent fixed 10^5-draw reference on 381 of 383
-perturbations (99.5%); both disagreements had a reference p within 0.003 of α (0.0478 and
-0.0508, about 4 reference standard errors), where a 10^4-draw estimate (s.e. 0.0022) lands on
-either side by chance. All p-values of an explanation took 0.20-1.52 s of wall time on 2 threads
-(18,000-68,000 draws, 350-3,000 exact solves); the previous implementation (every bound in
-float64, one 20-iteration Sinkhorn stage, batches of 64) took 2.66 s on the slowest, 1.75x as
-long. The fixed 10^5-draw reference took 320-650 s per explanation on 2 processes.
+prompts, 60-64 distinct answers each, GloVe, budget 10^4, α = 0.05): the decision p < α agreed
+with an independent fixed 10^5-draw reference on 381 of 383 perturbations (99.5%); both
+disagreements had a reference p within 0.003 of α (0.0478 and 0.0508, about 4 reference standard
+errors), where a 10^4-draw estimate (s.e. 0.0022) lands on either side by chance. Those answers
+are short (their pooled clouds are not quantised), so the p-values of this implementation are
+the same numbers (same splits, exact counts). Long answers: benchmarks/bench_long_answers.py.
 """
 
 from __future__ import annotations
@@ -50,10 +65,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import ot
 from scipy.special import betaincinv
 
-from .distances import ground_cost
+from .clouds import pooled_cloud
+from .transport import difference_form, ground_cost, transport_cost
+from .transport_bounds import CHUNK_ENTRIES, SharedCostBounds, bracket
 
 
 def gaussian_kernel(distances: np.ndarray, width: float) -> np.ndarray:
@@ -102,6 +118,9 @@ class PermutationTest:
     draws: int
     exact_solves: int
     stopped_early: bool = False
+    support: int = 0  # distinct points of the pooled tokens the splits were drawn over
+    quantised: bool = False  # the pooled cloud had more than TEST_POINTS points (clouds.py)
+    observed_error_bound: float = 0.0  # |observed - the unquantised distance| is at most this
 
     @property
     def mc_error(self) -> float:
@@ -111,6 +130,10 @@ class PermutationTest:
 
 STOP_CONFIDENCE_EPSILON = 1e-3
 _BATCH = 128  # splits per batch and per stopping look (measured: 5% less CPU than 64, 256 more)
+SINKHORN_STAGES = (10, 10, 20, 40)  # iterations added per stage; splits settled after a stage stop there
+SOLVES_PER_ITERATION = 0.1  # measured: one exact solve costs about this many batched iterations
+SINKHORN_SHARPNESS = 200.0  # entropic regularisation = (largest pooled cost) / this (float64)
+TEST_POINTS = 256  # most distinct points of the pooled answers the splits are drawn over
 
 
 def permutation_test(
@@ -120,8 +143,8 @@ def permutation_test(
     draws: int,
     p: float = 1.0,
     seed: int | np.random.SeedSequence = 0,
-    observed: float | None = None,
     alpha: float | None = None,
+    max_points: int = TEST_POINTS,
 ) -> PermutationTest:
     """Algorithm 1 as a permutation test on the pooled embeddings; p = (b+1)/(n+1).
 
@@ -132,31 +155,32 @@ def permutation_test(
     Monte-Carlo testing in the manner of Besag & Clifford 1991 and Gandy 2009; the chance that
     stopping reverses the full-budget decision is about 1e-3 per check). Without `alpha` every
     one of the B splits is drawn and p = (b+1)/(B+1) exactly as in a fixed-size test.
+
+    The pooled tokens are held as distinct points with counts (`clouds.pooled_cloud`), at most
+    `max_points` of them (beyond that the pooled cloud is quantised, and the test is the exact
+    permutation test of the distance between the quantised halves; `PermutationTest.quantised`).
     """
     if x.shape[0] == 0 or y.shape[0] == 0:
         raise ValueError("the permutation test needs tokens on both sides")
     if draws < 1:
         raise ValueError("draws must be at least 1")
     nx, ny = x.shape[0], y.shape[0]
-    pooled = np.vstack([x, y])
-    cost = ground_cost(pooled, pooled, p)
-    a, b = np.full(nx, 1.0 / nx), np.full(ny, 1.0 / ny)
-    if observed is None:
-        observed_cost = float(ot.emd2(a, b, cost[:nx, nx:]))
-    else:
-        observed_cost = float(observed) ** p
+    pooled = pooled_cloud(x, y, max_points)
+    cost = ground_cost(pooled.points, pooled.points, p)  # points × points, points <= max_points
+    tokens, totals = pooled.token_point, pooled.counts
+    first = np.bincount(tokens[:nx], minlength=pooled.size)
+    observed_cost = transport_cost(first / nx, (totals - first) / ny, p, lambda r, c: cost[np.ix_(r, c)])
     # Solver tolerance: costs within 1e-9 (relative) of the observed one count as ties (>=).
     threshold = observed_cost * (1 - 1e-9) - 1e-12
 
-    cost32 = cost.astype(np.float32)  # the bounds run in float32 (half the memory traffic)
+    bounds = SharedCostBounds(cost, SINKHORN_SHARPNESS)
     rng = np.random.default_rng(seed)
-    base = np.arange(nx + ny)
     exceedances = made = solves = 0
     stopped_early = False
     while made < draws:
         size = min(_BATCH, draws - made)
-        perms = rng.permuted(np.tile(base, (size, 1)), axis=1)
-        hits, solved = _count_exceedances(cost, cost32, perms[:, :nx], perms[:, nx:], threshold, a, b)
+        left = split_counts(rng, tokens, nx, size, pooled.size)
+        hits, solved = _count_exceedances(bounds, left / nx, (totals - left) / ny, threshold, p)
         exceedances += hits
         solves += solved
         made += size
@@ -170,7 +194,33 @@ def permutation_test(
         draws=made,
         exact_solves=solves,
         stopped_early=stopped_early,
+        support=pooled.size,
+        quantised=pooled.quantised,
+        observed_error_bound=_half_bound(pooled.displacement[:nx], p) + _half_bound(pooled.displacement[nx:], p),
     )
+
+
+def _half_bound(displacement: np.ndarray, p: float) -> float:
+    """W_p between one answer's tokens and where the quantisation put them: at most the p-mean of
+    how far each token moved (moving each token to its point is a feasible plan); 0 if none moved."""
+    return float(np.mean(displacement**p) ** (1.0 / p)) if displacement.any() else 0.0
+
+
+def split_counts(rng: np.random.Generator, token_point: np.ndarray, first: int, splits: int, points: int) -> np.ndarray:
+    """`splits` random splits of the pooled tokens into the first `first` and the rest, as the
+    count of the first part's tokens on each point (splits × points).
+
+    Each split is a uniform random permutation of the tokens (numpy's `permuted`, row by row in
+    chunks of at most CHUNK_ENTRIES numbers: the same random stream as one call for all rows)."""
+    tokens = token_point.shape[0]
+    counts = np.empty((splits, points), dtype=np.int64)
+    rows = max(1, CHUNK_ENTRIES // tokens)
+    for start in range(0, splits, rows):
+        k = min(rows, splits - start)
+        permuted = rng.permuted(np.tile(np.arange(tokens), (k, 1)), axis=1)
+        where = token_point[permuted[:, :first]] + points * np.arange(k)[:, None]
+        counts[start : start + k] = np.bincount(where.ravel(), minlength=k * points).reshape(k, points)
+    return counts
 
 
 def _decision_settled(exceedances: int, draws: int, alpha: float) -> bool:
@@ -184,185 +234,26 @@ def _decision_settled(exceedances: int, draws: int, alpha: float) -> bool:
 
 
 def _count_exceedances(
-    cost: np.ndarray,
-    cost32: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    threshold: float,
-    a: np.ndarray,
-    b: np.ndarray,
+    bounds: SharedCostBounds, a: np.ndarray, b: np.ndarray, threshold: float, p: float
 ) -> tuple[int, int]:
-    """How many splits have transport cost >= threshold, and how many needed an exact solve.
+    """How many splits (rows of the marginals `a`, `b`) have transport cost >= threshold, and how
+    many needed an exact solve.
 
-    `_sinkhorn_decide` brackets each split's optimal cost between a feasible plan's cost (upper)
-    and a dual-feasible pair's value (lower), in float32 from `cost32`, and settles those whose
-    bracket excludes the threshold by more than the rounding margin (`_FLOAT32_SLACK`). Every
-    other split is solved exactly, in float64 from `cost`, so the count is exact. (The relaxed
-    WMD, a nearest-neighbour lower bound, is not computed separately: before any iteration the
-    dual bound is one half of it, and the iterations only tighten it.)
+    `transport_bounds.bracket` settles the splits whose bounds exclude the threshold beyond a
+    rounding margin; every other split is solved exactly (`transport.transport_cost`, float64), so
+    the count is exact. For p = 1 the splits are first put in the difference form (the shared
+    mass stays put), which has the same optimum and less mass to move.
     """
-    sub = cost32[left[:, :, None], right[:, None, :]]  # splits × nx × ny
-    exceed = np.zeros(len(left), dtype=bool)
-    above, undecided = _sinkhorn_decide(sub, a, b, threshold)
-    exceed[above] = True
-    for i in undecided:
-        if exact_transport_cost(a, b, cost[np.ix_(left[i], right[i])]) >= threshold:
-            exceed[i] = True
-    return int(np.count_nonzero(exceed)), int(undecided.size)
-
-
-try:  # POT's network simplex without emd2's Python wrapper (2.6x faster on 30x30 problems)
-    from ot.lp.emd_wrap import emd_c as _emd_c
-except ImportError:  # pragma: no cover - another POT layout: use the public API
-    _emd_c = None
-
-_EMD_OPTIMAL = 1  # POT's result code for an optimal solution
-
-
-def exact_transport_cost(a: np.ndarray, b: np.ndarray, cost: np.ndarray) -> float:
-    """The optimal transport cost, exactly (POT's network simplex); same value as `ot.emd2`."""
-    if _emd_c is not None:
-        _, value, _, _, code = _emd_c(a, b, np.ascontiguousarray(cost), 100000, 1)
-        if code == _EMD_OPTIMAL:
-            return float(value)
-    return float(ot.emd2(a, b, cost))
-
-
-# Rounding margins of the bounds, relative to the costs' scale. In float64 the bounds' rounding
-# error is ~1e-15. In float32 (unit roundoff 6e-8) a sum of n non-negative terms is off by at
-# most n × 6e-8 relative, and the rounded plan's marginals by as much, which a feasible plan
-# repairs at most (error mass) × (largest cost): 1e-4 covers answers of up to ~1,600 words.
-_BOUND_SLACK = 1e-9
-_FLOAT32_SLACK = 1e-4
-SINKHORN_STAGES = (3, 10, 40)  # iterations added per stage; splits settled after a stage stop there
-SOLVES_PER_ITERATION = 0.1  # measured: one exact solve of ~40 × 40 costs ~10 batched iterations
-SINKHORN_SHARPNESS = 50.0  # entropic regularisation = (largest cost of the split) / this (float32-safe)
-
-
-class _SinkhornBatch:
-    """Sinkhorn scaling of a batch of transport problems (costs: k × n × m, marginals a, b).
-
-    The plan is never formed: it is diag(u) K diag(v), so its marginals and its cost are
-    batched matrix-vector products with K and K∘C (a few passes less over k × n × m numbers
-    than building the plan, which made the bounds cost more than the iterations). Bounds hold
-    to float64 precision after any number of iterations; iterations only tighten them:
-
-    - `upper()`: the cost of the current plan rounded onto the transport polytope (Altschuler,
-      Weed & Rigollet 2017, Algorithm 2: scale rows down to a, columns down to b, then add the
-      outer product of the deficits) — a feasible plan, so at least the optimum;
-    - `lower()`: the row potentials f = ε log u and their c-transform g_j = min_i C_ij - f_i are
-      dual feasible, so a·f + b·g is at most the optimum (weak duality).
-    """
-
-    def __init__(self, costs: np.ndarray, a: np.ndarray, b: np.ndarray, sharpness: float) -> None:
-        scale = costs.max(axis=(1, 2), keepdims=True)
-        scale = np.where(scale > 0, scale, 1.0)
-        dtype = costs.dtype
-        self.slack = _FLOAT32_SLACK if dtype == np.float32 else _BOUND_SLACK
-        self.costs, self.a, self.b = costs, a.astype(dtype), b.astype(dtype)
-        self.largest = scale[:, 0, 0].astype(np.float64)
-        self.epsilon = scale[:, 0, 0] / dtype.type(sharpness)
-        self.kernel = np.exp(-costs * (dtype.type(sharpness) / scale))  # entries >= e^-sharpness
-        self.weighted = self.kernel * costs
-        self.u = np.ones(costs.shape[:2], dtype=dtype)
-        self.v = np.ones((costs.shape[0], costs.shape[2]), dtype=dtype)
-
-    def iterate(self, iterations: int) -> None:
-        for _ in range(iterations):
-            self.u = self.a / np.maximum(_times(self.kernel, self.v), _TINY)
-            self.v = self.b / np.maximum(_times_left(self.u, self.kernel), _TINY)
-
-    def keep(self, rows: np.ndarray) -> None:
-        """Continue with the problems `rows` only."""
-        self.costs, self.kernel, self.weighted = self.costs[rows], self.kernel[rows], self.weighted[rows]
-        self.u, self.v, self.epsilon, self.largest = self.u[rows], self.v[rows], self.epsilon[rows], self.largest[rows]
-
-    def upper(self) -> np.ndarray:
-        a, b, kernel = self.a, self.b, self.kernel
-        u = self.u * np.minimum(a / np.maximum(self.u * _times(kernel, self.v), _TINY), 1.0)
-        column_sums = _times_left(u, kernel)  # of diag(u) K, before the columns are scaled
-        v = self.v * np.minimum(b / np.maximum(self.v * column_sums, _TINY), 1.0)
-        row_gap = np.clip(a - u * _times(kernel, v), 0.0, None)
-        col_gap = np.clip(b - v * column_sums, 0.0, None)  # the columns' sums, scaled with them
-        mass = row_gap.sum(axis=1)
-        plan_cost = np.einsum("ki,ki->k", u, _times(self.weighted, v))
-        gap_cost = np.einsum("ki,ki->k", row_gap, _times(self.costs, col_gap))
-        total = plan_cost + np.where(mass > 0, gap_cost / np.where(mass > 0, mass, 1.0), 0.0)
-        return total.astype(np.float64)
-
-    def lower(self) -> tuple[np.ndarray, np.ndarray]:
-        """The dual bound of each problem, and the size of its potentials (for the margin)."""
-        f = self.epsilon[:, None] * np.log(np.maximum(self.u, _TINY))
-        g = (self.costs - f[:, :, None]).min(axis=1)
-        potential = np.maximum(np.abs(f).max(axis=1), np.abs(g).max(axis=1))
-        return (f @ self.a + g @ self.b).astype(np.float64), potential.astype(np.float64)
-
-
-_TINY = 1e-30  # floor of divisors (a float32 normal number)
-
-
-def _times(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """Batched M @ v (k × n × m by k × m -> k × n)."""
-    return np.matmul(matrices, vectors[:, :, None])[:, :, 0]
-
-
-def _times_left(vectors: np.ndarray, matrices: np.ndarray) -> np.ndarray:
-    """Batched vᵀ M (k × n by k × n × m -> k × m)."""
-    return np.matmul(vectors[:, None, :], matrices)[:, 0, :]
-
-
-def _sinkhorn_decide(
-    costs: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Settle which problems' optimal cost reaches `threshold` by bracketing it, in stages.
-
-    After each stage of Sinkhorn iterations every open problem gets an upper bound (a feasible
-    plan's cost: below the threshold settles "not reached") and a lower bound (a dual-feasible
-    value: at or above the threshold settles "reached"). Settled problems leave the batch, so
-    the clear majority costs 3 iterations and only close calls run all stages. Returns the
-    indices settled as reached and the indices still open (for an exact solve).
-    """
-    batch = _SinkhornBatch(costs, a, b, SINKHORN_SHARPNESS)
-    open_ = np.arange(costs.shape[0])
-    reached: list[np.ndarray] = []
-    for stage, iterations in enumerate(SINKHORN_STAGES):
-        if stage and open_.size < iterations * SOLVES_PER_ITERATION:
-            break  # solving the few open problems exactly is cheaper than iterating on
-        batch.iterate(iterations)
-        slack = batch.slack * batch.largest
-        below = batch.upper() * (1 + batch.slack) + slack < threshold
-        lower, potential = batch.lower()
-        above = ~below & (lower - batch.slack * potential - slack >= threshold)
-        reached.append(open_[above])
-        still = ~(below | above)
-        open_ = open_[still]
-        if not open_.size:
-            break
-        batch.keep(np.flatnonzero(still))
-    return np.concatenate(reached), open_
-
-
-def feasible_plan_costs(
-    costs: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    iterations: int | None = None,
-    sharpness: float | None = None,
-) -> np.ndarray:
-    """Upper bounds of the optimal transport cost of each problem in a batch (costs: k × n × m):
-    the cost of the Sinkhorn plan after `iterations` (default: all stages), rounded to be
-    exactly feasible. Valid however few the iterations; iterations only tighten them."""
-    batch = _SinkhornBatch(costs, a, b, SINKHORN_SHARPNESS if sharpness is None else sharpness)
-    batch.iterate(sum(SINKHORN_STAGES) if iterations is None else iterations)
-    return batch.upper()
-
-
-def dual_lower_bounds(costs: np.ndarray, a: np.ndarray, b: np.ndarray, iterations: int | None = None) -> np.ndarray:
-    """Lower bounds of the optimal transport cost of each problem in a batch: the value of the
-    dual-feasible pair obtained from the Sinkhorn potentials after `iterations`."""
-    batch = _SinkhornBatch(costs, a, b, SINKHORN_SHARPNESS)
-    batch.iterate(sum(SINKHORN_STAGES) if iterations is None else iterations)
-    return batch.lower()[0]
+    if threshold <= 0:  # every cost is >= 0: every split reaches it
+        return a.shape[0], 0
+    if p == 1:
+        a, b = difference_form(a, b)
+    reached, open_ = bracket(bounds, a, b, threshold, SINKHORN_STAGES, SOLVES_PER_ITERATION)
+    cost = bounds.cost
+    solved = sum(
+        transport_cost(a[i], b[i], p, lambda r, c: cost[np.ix_(r, c)]) >= threshold for i in open_
+    )
+    return int(reached.size + solved), int(open_.size)
 
 
 def mc_standard_error(p_value: float, draws: int) -> float:
