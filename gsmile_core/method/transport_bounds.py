@@ -96,22 +96,24 @@ class SharedCostBounds:
 
 def bracket(
     bounds: SharedCostBounds, a: np.ndarray, b: np.ndarray, threshold: float, stages: tuple[int, ...],
-    solves_per_iteration: float,
+    solve_iterations: float, iteration_overhead: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Settle which problems' optimal cost reaches `threshold`, in stages of Sinkhorn iterations.
 
     After each stage every open problem gets an upper bound (below the threshold settles "not
     reached") and a lower bound (at or above it settles "reached"), each beyond a rounding margin.
-    Settled problems leave the batch; a stage is skipped when so few problems are open that
-    solving them exactly is cheaper (`solves_per_iteration`: the measured cost of one exact solve
-    in batched iterations). Returns the indices settled as reached and those still open.
+    Settled problems leave the batch. A stage is skipped when it would cost more than solving the
+    open problems exactly: an iteration costs `iteration_overhead` (a fixed cost, in cost-matrix
+    entries) plus one pass over the cost matrix per open problem; an exact solve costs about
+    `solve_iterations` such passes. Returns the indices settled as reached and those still open.
     """
     sinkhorn = bounds.batch(a, b)
     open_ = np.arange(a.shape[0])
     reached: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     margin = BOUND_SLACK * bounds.largest
+    entries = max(bounds.cost.size, 1)
     for stage, iterations in enumerate(stages):
-        if stage and open_.size * solves_per_iteration < iterations:
+        if stage and iterations * (iteration_overhead + open_.size * entries) > open_.size * solve_iterations * entries:
             break
         sinkhorn.iterate(iterations)
         still = ~(sinkhorn.upper() * (1 + BOUND_SLACK) + margin < threshold)  # not settled below
