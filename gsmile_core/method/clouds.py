@@ -83,9 +83,33 @@ def distinct_cloud(vectors: np.ndarray) -> Cloud:
     if vectors.shape[0] == 0:
         return Cloud(vectors.reshape(0, vectors.shape[1] if vectors.ndim == 2 else 0),
                      np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-    points, token_point, counts = np.unique(vectors, axis=0, return_inverse=True, return_counts=True)
-    return Cloud(points, counts.astype(np.int64), token_point.reshape(-1).astype(np.int64),
-                 np.zeros(vectors.shape[0]))
+    points, token_point = distinct_rows(vectors)
+    counts = np.bincount(token_point, minlength=points.shape[0])
+    return Cloud(points, counts.astype(np.int64), token_point, np.zeros(vectors.shape[0]))
+
+
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a float matrix and, for each row, the index of its distinct row.
+
+    What np.unique(rows, axis=0) gives (up to the order of the distinct rows), at the cost of a
+    1-D sort: rows are keyed by their product with a fixed random direction, and every row is then
+    checked against the first row with its key; only if two different rows share a key (which
+    real vectors essentially never do) does it fall back to np.unique(axis=0). The check makes
+    it exact either way. (np.unique(axis=0) sorts whole rows: 16 ms for 700 GloVe rows, a fifth
+    of an explanation's distance step on 700-word answers.)
+    """
+    key = rows @ _direction(rows.shape[1])
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    points = rows[first]
+    if not np.array_equal(points[inverse], rows):
+        points, inverse = np.unique(rows, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1).astype(np.int64)
+    return points, inverse
+
+
+def _direction(dimension: int) -> np.ndarray:
+    return np.random.default_rng(QUANTISE_SEED).normal(size=dimension)
 
 
 def bounded_cloud(vectors: np.ndarray, max_points: int = MAX_POINTS) -> Cloud:
@@ -144,6 +168,5 @@ def transport_entries(first: Cloud, second: Cloud) -> int:
 def union_support(first: Cloud, second: Cloud) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct points of two clouds together, and where each cloud's points went in it."""
     stacked = np.vstack([first.points, second.points])
-    points, where = np.unique(stacked, axis=0, return_inverse=True)
-    where = where.reshape(-1)
+    points, where = distinct_rows(stacked)
     return points, where[: first.size], where[first.size :]

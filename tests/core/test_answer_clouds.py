@@ -101,3 +101,18 @@ def test_sliced_distances_in_chunks_of_directions_equal_all_at_once(monkeypatch,
     monkeypatch.setattr(sliced_distances, "CHUNK_ENTRIES", 65 * 5)  # 5 directions per chunk
     assert len(list(sliced_distances.projections(first, second))) == 7
     assert DISTANCES.get(name)(first, second, 1.0) == pytest.approx(whole, rel=1e-12)
+
+
+def test_distinct_rows_are_numpys_unique_rows_even_when_keys_collide(monkeypatch):
+    from gsmile_core.method import clouds
+
+    rng = np.random.default_rng(8)
+    rows = rng.normal(size=(12, 5))[rng.integers(0, 12, 200)]
+    for direction in (None, np.zeros(5)):  # the fixed random key; a key shared by every row
+        if direction is not None:
+            monkeypatch.setattr(clouds, "_direction", lambda dimension: direction)
+        points, inverse = clouds.distinct_rows(rows)
+        expected = np.unique(rows, axis=0)
+        np.testing.assert_array_equal(points[inverse], rows)
+        assert points.shape == expected.shape
+        np.testing.assert_array_equal(np.unique(points, axis=0), expected)
