@@ -48,8 +48,12 @@ same whatever the split, so the test stays a valid permutation test, exactly, of
 different statistic: the distance between the quantised halves, which is within
 `PermutationTest.observed_error_bound` of the unquantised one (each token's move to its point is a
 feasible plan). Its cost per split no longer grows with the answers' length: memory is the
-256 × 256 costs and a few batch × 256 arrays, whatever the answers. How often the decision p < α
-changes against the unquantised test is measured by benchmarks/bench_long_answers.py --agreement.
+256 × 256 costs and a few batch × 256 arrays, whatever the answers. Measured with
+benchmarks/bench_long_answers.py --agreement (63 answers of ~700 words, ~660 pooled points, α =
+0.05): the decision p < α was the unquantised test's for 56 of 63 answers, in 13 s instead of
+161 s; in 6 of the 7 others the quantised test was the more significant (a coarser statistic is
+less noisy between random splits). 512 points agreed no better (55 of 63) and took 5x as long:
+the difference is that of two statistics, not a quantisation error that more points remove.
 
 Measured with benchmarks/bench_pvalues.py on real SmolLM2 answers (6 explanations of labelled
 prompts, 60-64 distinct answers each, GloVe, budget 10^4, α = 0.05): the decision p < α agreed
