@@ -178,6 +178,7 @@ class GsmileApp(App):
         from .screens.audit import AuditScreen
         from .screens.models import ModelsScreen
         from .screens.sessions import SessionsScreen
+        from .widgets.answer import AnswerView
         from .widgets.heatmap import TokenHeatmap
         from .widgets.checks import ChecksView
         from .widgets.tables import PerturbationTable
@@ -186,6 +187,7 @@ class GsmileApp(App):
             ("everywhere", GsmileApp),
             ("main", MainScreen),
             ("heatmap", TokenHeatmap),
+            ("answer", AnswerView),
             ("perturbations", PerturbationTable),
             ("checks", ChecksView),
             ("compare", CompareScreen),
@@ -203,6 +205,7 @@ class GsmileApp(App):
                 command = SystemCommand("Key panel", "a side panel with the keys of the focused widget",
                                         command.callback, command.discover)
             yield command
+        yield SystemCommand("Open a prompt file", "load a long prompt from a UTF-8 text file (ctrl+l)", self.action_open_prompt)
         yield SystemCommand("Trust checks", "stability, consistency, deletion test of the run on screen (F12)", self.action_checks)
         yield SystemCommand("Compare prompts", "2-3 prompts side by side; fairness template (F7)", self.action_compare)
         yield SystemCommand("Sessions", "list and reopen saved sessions (F8)", self.action_sessions)
@@ -239,6 +242,11 @@ class GsmileApp(App):
         """The main screen's Checks tab (back from any full screen first)."""
         if self._back_to_main():
             self.main_screen.action_tab("tab-checks")
+
+    def action_open_prompt(self) -> None:
+        """The prompt-file dialog of the main screen (back from any full screen first)."""
+        if self._back_to_main():
+            self.main_screen.action_open_prompt()
 
     def action_compare(self) -> None:
         from .screens.compare import CompareScreen

@@ -81,7 +81,26 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "requests_per_minute": _optional_float,
     "max_calls": _optional_int,
     "max_cost": _optional_float,
+    "unit": _text,
+    "keep": _optional_text,
+    "interactions": _int,
 }
+# Fields of the form that are not ExplainConfig's but say how a run is made: the drill-down's
+# depth (after the sentences or paragraphs, explain the words of the top K; 0 = off).
+RUN_FIELDS = ("drill_down",)
+
+
+def parse_drill_down(text: str) -> int:
+    """The drill-down depth typed into the form: a whole number, 0 (off) or more (ConfigError
+    with field "drill_down"; how many units there are is known only when the run has them)."""
+    try:
+        depth = _int(text) if text.strip() else 0
+    except ConfigError as error:
+        raise ConfigError(f"{{setting}}: {error}", field="drill_down") from None
+    if depth < 0:
+        raise ConfigError(f"{{setting}} must be 0 (off) or the number of top units to explain word by word; got {depth}",
+                          field="drill_down")
+    return depth
 
 
 def form_text(value: Any) -> str:

@@ -73,6 +73,15 @@ class RunFinished(Message):
         self.explanation, self.index, self.total = explanation, index, total
 
 
+class DrillFinished(Message):
+    """The words of unit `unit` of run `run_id` were explained (`explanation`, at word level,
+    whose features point into the same prompt)."""
+
+    def __init__(self, run_id: str, unit: int, explanation: Explanation) -> None:
+        super().__init__()
+        self.run_id, self.unit, self.explanation = run_id, unit, explanation
+
+
 class BatchFinished(Message):
     """Every prompt of the batch was explained (in order)."""
 

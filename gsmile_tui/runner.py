@@ -27,6 +27,7 @@ from gsmile_core.errors import GsmileError
 from gsmile_core.events import Event, GenerationReceived, Notice, StageStarted, StepDone
 from gsmile_core.calls.cache import ResponseCache
 from gsmile_core.calls.dryrun import DryRunPlan, plan_dry_run, static_identity
+from gsmile_core.drill_down import explain_drill_down, outside
 from gsmile_core.pipeline import explain, prepare_prompt
 from gsmile_core.calls.context import RunContext
 from gsmile_core.sanitize import one_line
@@ -44,6 +45,7 @@ from .messages import (
     CheckFailed,
     CheckFinished,
     CheckStarted,
+    DrillFinished,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -65,6 +67,20 @@ class RunRequest:
     backend_options: dict[str, Any] = field(default_factory=dict)
     label: str = "run"
     cache: ResponseCache | None = None  # answers already stored are not asked again
+    drill_down: int = 0  # > 0: also explain the words of the top K coarse units (gsmile_core.drill_down)
+
+
+@dataclass(frozen=True)
+class DrillRequest:
+    """Explain the words of unit `unit` of run `run_id` (a sentence, a paragraph), the rest of
+    the prompt kept whole, on the backend and model that made the run, with its settings."""
+
+    run_id: str
+    explanation: Explanation
+    unit: int
+    backend: str
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    cache: ResponseCache | None = None
 
 
 def dry_run(request: RunRequest) -> DryRunPlan:
@@ -152,6 +168,9 @@ class Runner:
     def start_audit(self, request: AuditRequest, target: MessagePump) -> Worker:
         return self._start(lambda: self._audit(request, target), f"audit:{request.out}", target)
 
+    def start_drill(self, request: DrillRequest, target: MessagePump) -> Worker:
+        return self._start(lambda: self._drill(request, target), f"drill:{request.run_id}:{request.unit}", target)
+
     def start_check(self, request: CheckRequest, target: MessagePump) -> Worker:
         worker = self._start(lambda: self._check(request, target), f"check:{request.kind}:{request.run_id}", target)
         self.check = request
@@ -204,7 +223,10 @@ class Runner:
         async def explain_all(backend: Backend) -> None:
             for index, prompt in enumerate(request.prompts):
                 target.post_message(RunStarted(index, len(request.prompts), prompt, request.backend))
-                explanation = await explain(prompt, backend, request.config, run=run)
+                if request.drill_down:
+                    explanation = await explain_drill_down(prompt, backend, request.config, request.drill_down, run=run)
+                else:
+                    explanation = await explain(prompt, backend, request.config, run=run)
                 self.finished.append(explanation)
                 target.post_message(RunFinished(explanation, index, len(request.prompts)))
             target.post_message(BatchFinished(tuple(self.finished), request.label))
@@ -217,6 +239,27 @@ class Runner:
             on_error=lambda message: target.post_message(RunFailed(message)),
         )
         return tuple(self.finished)
+
+    async def _drill(self, request: DrillRequest, target: MessagePump) -> Explanation | None:
+        """The words of one coarse unit: the core's second drill-down level for that unit alone
+        (every character outside it protected), with the run's settings at word level. Answers
+        the run already got come from the response cache."""
+        coarse = request.explanation
+        config = config_of(coarse).with_changes(unit="word")
+
+        async def words(backend: Backend) -> Explanation:
+            run = RunContext(cache=request.cache, on_event=self._handler(target))
+            fine = await explain(coarse.prompt, backend, config, run=run, protect=outside(coarse, [request.unit]))
+            target.post_message(DrillFinished(request.run_id, request.unit, fine))
+            return fine
+
+        return await self._with_backend(
+            request.backend,
+            request.backend_options,
+            words,
+            on_cancel=lambda: target.post_message(RunCancelled(self.answers, 0)),
+            on_error=lambda message: target.post_message(RunFailed(message)),
+        )
 
     async def _audit(self, request: AuditRequest, target: MessagePump) -> None:
         """The audit through the core's runner (`gsmile_core.batch`), with the local executor;

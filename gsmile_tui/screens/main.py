@@ -15,7 +15,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Label, Static, TabbedContent, TabPane, TextArea
@@ -25,6 +24,7 @@ from gsmile_core.calls.backend_options import origin_of
 from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, config_of
 from gsmile_core.config import ExplainConfig
 from gsmile_core.calls.dryrun import static_identity
+from gsmile_core.drill_down import drilled
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.reports.terminal import run_summary
 from gsmile_core.sanitize import one_line
@@ -36,6 +36,7 @@ from ..messages import (
     CheckFailed,
     CheckFinished,
     CheckStarted,
+    DrillFinished,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -43,14 +44,15 @@ from ..messages import (
     RunProgress,
     RunStarted,
 )
-from ..runner import CheckRequest, RunRequest, check_inputs, check_plan, check_prompt, dry_run
+from ..runner import CheckRequest, DrillRequest, RunRequest, check_inputs, check_plan, check_prompt, dry_run
+from ..widgets.answer import AnswerView, explained_span
 from ..widgets.checks import ChecksView
 from ..widgets.footer import FittingFooter
 from ..widgets.heatmap import TokenHeatmap
 from ..widgets.legend import HeatLegend
 from ..widgets.run_log import RunLog
 from ..widgets.settings import BackendChoice, RunSettings
-from ..widgets.tables import FidelityTable, PerturbationTable, TopWordsTable
+from ..widgets.tables import FidelityTable, InteractionsTable, PerturbationTable, TopWordsTable
 from ..widgets.word_detail import WordDetail
 
 STAGE_WORDS = {"generate": "answers", "embed": "answers embedded", "pvalues": "p-values", "fit": "fits"}
@@ -72,6 +74,7 @@ class MainScreen(Screen):
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("escape", "cancel", "Cancel"),  # shown and active only while something runs
         Binding("ctrl+g", "dry_run", "Dry run", priority=True),
+        Binding("ctrl+l", "open_prompt", "Open prompt file", show=False, priority=True),
         Binding("f2", "tab('tab-prompt')", "Prompt", show=False, priority=True),
         Binding("f3", "tab('tab-log')", "Log", show=False, priority=True),
         Binding("f4", "tab('tab-heatmap')", "Heatmap", show=False, priority=True),
@@ -93,6 +96,10 @@ class MainScreen(Screen):
         self._repeat: tuple[int, int] | None = None  # (explanation, of R) of a running consistency check
         self._last_focus: dict[str, Widget] = {}  # tab id -> the widget last focused in it
         self.planning: Worker | None = None  # a dry run being planned (a thread; escape cancels)
+        self.prompt_path = ""  # the prompt file last typed (the dialog starts with it)
+        # Words of expanded units: (run id, unit index) -> the word-level explanation (this app
+        # session; expanding again asks the response cache, not the model).
+        self.unit_words: dict[tuple[str, int], Explanation] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≋")
@@ -114,11 +121,13 @@ class MainScreen(Screen):
                     with VerticalScroll(id="heat-side", classes="pane") as heat:
                         heat.border_title = "Heatmap · ← → select a word"
                         yield TokenHeatmap(id="heatmap")
+                        yield Label("", id="drill-title", markup=False)
+                        yield TokenHeatmap(id="drill-heatmap")
                         yield HeatLegend(id="legend")
                         yield WordDetail(id="word-detail")
                     with VerticalScroll(id="answer-side", classes="pane") as answer:
                         answer.border_title = "Original answer"
-                        yield Static("", id="answer", markup=False)
+                        yield AnswerView(id="answer")
             with TabPane("Metrics F5", id="tab-metrics"):
                 with VerticalScroll(id="metrics", classes="pane") as metrics:
                     metrics.border_title = "Metrics"
@@ -126,6 +135,8 @@ class MainScreen(Screen):
                     yield FidelityTable(id="fidelity")
                     yield Label("Top words", classes="section")
                     yield TopWordsTable(id="top-words")
+                    yield Label("Interactions: pairs of top units acting together (Holm-adjusted p)", classes="section")
+                    yield InteractionsTable(id="interactions")
                     yield Static("", id="summary", markup=False)
             with TabPane("Perturbations F6", id="tab-perturbations"):
                 table = PerturbationTable(id="perturbations", classes="pane")
@@ -138,6 +149,7 @@ class MainScreen(Screen):
         yield FittingFooter()
 
     def on_mount(self) -> None:
+        self.collapse()
         self.query_one(ChecksView).connect(self._plan_check, self._validate_check)
         self.query_one("#prompt", TextArea).focus()
         self.refresh_title()
@@ -180,7 +192,7 @@ class MainScreen(Screen):
         backend = settings.backend
         options = self.app.backend_options(backend, settings.model, config, settings.base_url)
         self.app.remember_settings(settings.choice, config)
-        return RunRequest(prompts, backend, config, options, label, self.app.response_cache)
+        return RunRequest(prompts, backend, config, options, label, self.app.response_cache, settings.drill_down)
 
     # -- tabs and focus --------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
@@ -312,9 +324,11 @@ class MainScreen(Screen):
         self.refresh_title()
         self.log_widget.clear(f"session {one_line(self.app.session.name, 60)}")
         self.query_one("#run-title", Label).update("No run yet.")
-        self.query_one(TokenHeatmap).show(None)
+        self.heatmap.show(None)
         self.query_one(HeatLegend).show(None)
-        self.query_one("#answer", Static).update("")
+        self.query_one(AnswerView).show(None)
+        self.query_one(InteractionsTable).show(None)
+        self.collapse()
         self.query_one(FidelityTable).show(None)
         self.query_one(TopWordsTable).show(None)
         self.query_one(PerturbationTable).show(None)
@@ -322,10 +336,22 @@ class MainScreen(Screen):
         self.query_one(ChecksView).show(None)
 
     def show_explanation(self, explanation: Explanation, title: str) -> None:
+        span = explained_span(explanation)
+        if span is not None:
+            title += f" · explains the answer span “{one_line(span, 40)}”"
         self.query_one("#run-title", Label).update(title + "   [ ] other runs")
-        self.query_one(TokenHeatmap).show(explanation)
+        self.collapse()
+        heatmap = self.heatmap
+        heatmap.show(explanation)
+        hint = " · enter: its words" if heatmap.level != "word" else ""
+        self.query_one("#heat-side").border_title = f"Heatmap · {heatmap.level_name} · ← → select{hint}"
         self.query_one(HeatLegend).show(explanation)
-        self.query_one("#answer", Static).update(Content(explanation.original_output))
+        self.query_one(AnswerView).show(explanation)
+        self.query_one("#answer-side").border_title = (
+            "Original answer · explained span underlined" if span is not None
+            else "Original answer · ↑ ↓ a sentence · enter explains it"
+        )
+        self.query_one(InteractionsTable).show(explanation)
         self.query_one(FidelityTable).show(explanation)
         self.query_one(TopWordsTable).show(explanation)
         self.query_one(PerturbationTable).show(explanation)
@@ -342,6 +368,116 @@ class MainScreen(Screen):
         if self.shown_run is None or not self.app.session.runs:
             return None
         return self.app.session.runs[self.shown_run].explanation
+
+    @property
+    def heatmap(self) -> TokenHeatmap:
+        return self.query_one("#heatmap", TokenHeatmap)
+
+    # -- the words of a coarse unit (drill-down) ---------------------------------------------------
+    def known_words(self, run_id: str, explanation: Explanation, unit: int) -> Explanation | None:
+        """The word-level explanation of `unit`: expanded earlier in this app, or made by the
+        run's own drill-down (its top K units); None when it must be asked for."""
+        if (run_id, unit) in self.unit_words:
+            return self.unit_words[(run_id, unit)]
+        found = drilled(explanation)
+        if found is not None and unit in found[0]:
+            return found[1]
+        return None
+
+    def expand(self, unit: int, words: Explanation) -> None:
+        """Show the words of `unit` (of the run on screen) under the heatmap, linked by its number."""
+        heatmap = self.heatmap
+        feature = heatmap.explanation.features[unit]
+        heatmap.mark_expanded(unit)
+        shown = self.query_one("#drill-heatmap", TokenHeatmap)
+        shown.show(words, window=(feature.start, feature.end))
+        shown.display = True
+        title = self.query_one("#drill-title", Label)
+        title.update(f"▾ {feature.level} {unit + 1}: its {len(shown.supports)} words, the rest of the prompt "
+                     "kept whole · enter folds them")
+        title.display = True
+
+    def collapse(self) -> None:
+        self.heatmap.mark_expanded(None)
+        shown = self.query_one("#drill-heatmap", TokenHeatmap)
+        shown.show(None)
+        shown.display = False
+        self.query_one("#drill-title", Label).display = False
+
+    @on(TokenHeatmap.ExpandToggled)
+    def _expand_toggled(self, event: TokenHeatmap.ExpandToggled) -> None:
+        event.stop()
+        heatmap, unit = self.heatmap, event.feature.index
+        run_id, explanation = self.shown_run_id, self.shown_explanation
+        if event.heatmap is not heatmap or heatmap.expanded == unit:
+            self.collapse()
+            heatmap.focus()
+            return
+        if run_id is None or explanation is None:
+            return
+        if heatmap.level == "word":
+            self.notify("these are words already (a run by sentences or paragraphs has units to expand)")
+            return
+        words = self.known_words(run_id, explanation, unit)
+        if words is not None:
+            self.expand(unit, words)
+            return
+        if self.app.runner.running:
+            self.notify("a run is already in progress (escape cancels it)", severity="warning")
+            return
+        backend = explanation.provenance.backend
+        options = self.app.backend_options(backend, origin_of(explanation).model, config_of(explanation))
+        request = DrillRequest(run_id, explanation, unit, backend, options, self.app.response_cache)
+        self.log_widget.reset(f"the words of {event.feature.level} {unit + 1} of run {run_id} on {backend}")
+        self.notify(f"explaining the words of {event.feature.level} {unit + 1}…")
+        self.app.runner.start_drill(request, self)
+
+    def on_drill_finished(self, message: DrillFinished) -> None:
+        self.log_widget.finished(message.explanation)
+        self.unit_words[(message.run_id, message.unit)] = message.explanation
+        if message.run_id == self.shown_run_id:
+            self.expand(message.unit, message.explanation)
+            self.action_tab("tab-heatmap")
+
+    # -- the answer span -----------------------------------------------------------------------------
+    @on(AnswerView.SpanChosen)
+    def _span_chosen(self, event: AnswerView.SpanChosen) -> None:
+        """Explain the run on screen again, its target the chosen sentence of its answer: same
+        prompt, backend, model and settings (so the original answer comes from the cache)."""
+        event.stop()
+        explanation = self.shown_explanation
+        if explanation is None:
+            return
+        if self.app.runner.running:
+            self.notify("a run is already in progress (escape cancels it)", severity="warning")
+            return
+        try:
+            config = config_of(explanation).with_changes(answer_span=event.span)
+        except ConfigError as error:
+            self.notify(one_line(str(error)), severity="error")
+            return
+        backend = explanation.provenance.backend
+        options = self.app.backend_options(backend, origin_of(explanation).model, config)
+        request = RunRequest((explanation.prompt,), backend, config, options, "answer span", self.app.response_cache)
+        self.log_widget.reset(f"answer span on {backend}: {one_line(event.span, 60)}")
+        self.app.runner.start(request, self)
+        self.action_tab("tab-log")
+
+    # -- a prompt from a file ------------------------------------------------------------------------
+    def action_open_prompt(self) -> None:
+        from .prompt_file import PromptFileScreen
+
+        def loaded(found) -> None:
+            if found is None:
+                return
+            self.prompt_path = str(found.path)
+            self.action_tab("tab-prompt")
+            self.query_one("#prompt", TextArea).text = found.text
+            self.set_prompt_error("")
+            self.notify(f"loaded {one_line(found.path.name, 40)}: {found.units:,} {found.level}s")
+
+        if not isinstance(self.app.screen, PromptFileScreen):
+            self.app.push_screen(PromptFileScreen(self.settings.current_config, self.prompt_path), loaded)
 
     @on(TokenHeatmap.WordSelected)
     def _word_selected(self, event: TokenHeatmap.WordSelected) -> None:

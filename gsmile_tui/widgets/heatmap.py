@@ -1,14 +1,20 @@
-"""The token heatmap: the prompt with every word on its importance colour, keyboard-selectable.
+"""The token heatmap: the prompt with every unit on its importance colour, keyboard-selectable.
 
-Colours come from the theme's `heat-*` variables (`palette.py`) and are recomputed when the
-theme changes. Words the data do not support (`gsmile_core.method.word_support`) are drawn underlined
-and italic. The selected word is reversed; selecting posts `TokenHeatmap.WordSelected`.
+Units are words, phrases, sentences or paragraphs (the run's level, `level_name`). Colours come
+from the theme's `heat-*` variables (`palette.py`) and are recomputed when the theme changes.
+Units the data do not support (`gsmile_core.method.word_support`) are drawn underlined and
+italic. The selected unit is reversed; selecting posts `TokenHeatmap.WordSelected` and scrolls
+the unit into view (a long prompt is taller than its pane). Enter on a coarse unit posts
+`TokenHeatmap.ExpandToggled` (the screen explains its words, or folds them again); the expanded
+unit is marked ▾. A heatmap given a `window` (start, end) shows only that part of the prompt and
+the units inside it: the words of one expanded unit.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.style import Style
@@ -30,6 +36,8 @@ class TokenHeatmap(Widget, can_focus=True):
         Binding("left,h,b", "move(-1)", "Prev word", show=False),
         Binding("home", "first", "First word", show=False),
         Binding("end", "last", "Last word", show=False),
+        Binding("enter", "expand", "Words of it", show=False,
+                tooltip="a sentence or paragraph: explain its words (the rest kept whole); again: fold them"),
     ]
 
     class WordSelected(Message):
@@ -41,28 +49,64 @@ class TokenHeatmap(Widget, can_focus=True):
         def control(self) -> TokenHeatmap:
             return self.heatmap
 
+    class ExpandToggled(Message):
+        """Enter on unit `feature` of the shown explanation: show its words, or fold them."""
+
+        def __init__(self, heatmap: TokenHeatmap, feature) -> None:
+            super().__init__()
+            self.heatmap, self.feature = heatmap, feature
+
+        @property
+        def control(self) -> TokenHeatmap:
+            return self.heatmap
+
     cursor: reactive[int] = reactive(0)
 
     def __init__(self, explanation: Explanation | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.explanation: Explanation | None = None
         self.supports: tuple[WordSupport, ...] = ()
+        self.window: tuple[int, int] | None = None
+        self.expanded: int | None = None  # index of the unit whose words are shown (marked ▾)
         if explanation is not None:
             self.show(explanation)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
-    def show(self, explanation: Explanation | None) -> None:
+    def show(self, explanation: Explanation | None, window: tuple[int, int] | None = None) -> None:
+        """Show `explanation` (all of its prompt, or only `window` and the units inside it)."""
         self.explanation = explanation
-        self.supports = word_support(explanation) if explanation is not None else ()
+        self.window = window
+        self.expanded = None
+        supports = word_support(explanation) if explanation is not None else ()
+        if window is not None:
+            supports = tuple(s for s in supports if window[0] <= s.feature.start and s.feature.end <= window[1])
+        self.supports = supports
         self.set_reactive(TokenHeatmap.cursor, 0)
         self.refresh(layout=True)
         self._announce()
 
+    def mark_expanded(self, index: int | None) -> None:
+        self.expanded = index
+        self.refresh(layout=True)
+
+    @property
+    def level(self) -> str:
+        """The level of the units shown: word, phrase, sentence or paragraph."""
+        return self.supports[0].feature.level if self.supports else "word"
+
+    @property
+    def level_name(self) -> str:
+        return f"{self.level}s"
+
     @property
     def selected(self) -> WordSupport | None:
         return self.supports[self.cursor] if self.supports else None
+
+    def action_expand(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.ExpandToggled(self, self.selected.feature))
 
     def action_move(self, step: int) -> None:
         if self.supports:
@@ -82,6 +126,27 @@ class TokenHeatmap(Widget, can_focus=True):
 
     def watch_cursor(self) -> None:
         self._announce()
+        self.call_after_refresh(self.scroll_to_cursor)
+
+    def cursor_row(self) -> int:
+        """The line (0-based, as wrapped at the widget's width) where the selected unit starts:
+        greedy wrapping breaks the text before a unit the same way without what follows it."""
+        e, selected = self.explanation, self.selected
+        if e is None or selected is None:
+            return 0
+        start = self.window[0] if self.window else 0
+        end = selected.feature.start + len(selected.feature.text.split(maxsplit=1)[0])
+        width = max(self.content_size.width, 1)
+        return max(len(Content(e.prompt[start:end].rstrip("\n") or " ").wrap(width)) - 1, 0)
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the selected unit into view in the scrolling pane that holds the heatmap."""
+        container = self.parent
+        if container is None or not self.is_attached or not container.allow_vertical_scroll:
+            return
+        top = self.virtual_region.y + self.styles.padding.top
+        row = self.cursor_row()
+        container.scroll_to_region(Region(0, top + row, 1, 1), animate=False, immediate=True)
 
     def _announce(self) -> None:
         if self.selected is not None and self.is_attached:
@@ -97,13 +162,15 @@ class TokenHeatmap(Widget, can_focus=True):
         palette = self.palette()
         scale = max((abs(s.score) for s in self.supports), default=0.0)
         parts: list[str | tuple[str, Style]] = []
-        cursor = 0
-        for support in self.supports:
+        cursor, end = self.window if self.window is not None else (0, len(e.prompt))
+        for position, support in enumerate(self.supports):
             feature = support.feature
             parts.append(e.prompt[cursor : feature.start])
+            if feature.index == self.expanded:
+                parts.append(("▾", Style(bold=True)))
             background = palette.background(support.score, scale)
             unsupported = support.significant is False
-            selected = self.has_focus and feature.index == self.cursor
+            selected = self.has_focus and position == self.cursor
             parts.append(
                 (
                     feature.text,
@@ -118,5 +185,5 @@ class TokenHeatmap(Widget, can_focus=True):
                 )
             )
             cursor = feature.end
-        parts.append(e.prompt[cursor:])
+        parts.append(e.prompt[cursor:end])
         return Content.assemble(*parts)

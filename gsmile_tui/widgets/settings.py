@@ -23,8 +23,9 @@ from gsmile_core.config import SAMPLER_NAMES, SURROGATE_NAMES, ExplainConfig
 from gsmile_core.calls.pricing import load_prices
 from gsmile_core.errors import ConfigError
 from gsmile_core.method.parts import DISTANCES, EMBEDDERS
+from gsmile_core.method.units import UNIT_CHOICES
 
-from ..forms import PARSERS, form_defaults, form_message, parse_settings
+from ..forms import PARSERS, RUN_FIELDS, form_defaults, form_message, parse_drill_down, parse_settings
 
 LABELS = {
     "backend": "backend",
@@ -50,6 +51,10 @@ LABELS = {
     "requests_per_minute": "requests/min",
     "max_calls": "max calls",
     "max_cost": "max cost $",
+    "unit": "unit",
+    "keep": "keep (regex)",
+    "interactions": "interactions",
+    "drill_down": "drill-down K",
 }
 CHOICES = {
     "sampler": SAMPLER_NAMES,
@@ -57,6 +62,7 @@ CHOICES = {
     "input_distance": tuple(DISTANCES.names()),
     "output_distance": tuple(DISTANCES.names()),
     "embedder": tuple(EMBEDDERS.names()),
+    "unit": UNIT_CHOICES,
 }
 HINTS = {
     "system_prompt": "none",
@@ -66,6 +72,9 @@ HINTS = {
     "requests_per_minute": "no limit",
     "max_calls": "no limit",
     "max_cost": "no limit (needs a known price)",
+    "keep": "text never removed, e.g. \\d+",
+    "interactions": "top units to pair; 0 = off",
+    "drill_down": "0 = off; words of the top K units",
 }
 BASE_URL_HINTS = {
     "openai-compatible": "required, e.g. http://localhost:8000/v1",
@@ -82,6 +91,12 @@ class BackendChoice:
     backend: str
     model: str = ""
     base_url: str = ""
+
+
+def without_answer_span(config: ExplainConfig) -> ExplainConfig:
+    """The config for the form: an answer span belongs to one run (picked in its answer pane),
+    never to the settings every later run starts from."""
+    return config if config.answer_span is None else config.with_changes(answer_span=None)
 
 
 def known_models(backend: str) -> list[str]:
@@ -113,7 +128,8 @@ class RunSettings(VerticalScroll):
                 field="backend",
             )
         self.initial = form_defaults(config)
-        self.base_config = config or ExplainConfig()  # the settings the form does not show
+        self.initial_drill_down = "0"
+        self.base_config = without_answer_span(config or ExplainConfig())  # the settings the form does not show
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -148,6 +164,11 @@ class RunSettings(VerticalScroll):
                     yield Input(
                         self.initial[name], placeholder=HINTS.get(name, ""), compact=True, id=f"field-{name}"
                     )
+            yield Label("", classes="error", id=f"error-{name}", markup=False)
+        for name in RUN_FIELDS:
+            with Horizontal(classes="field"):
+                yield Label(LABELS[name], markup=False)
+                yield Input(self.initial_drill_down, placeholder=HINTS.get(name, ""), compact=True, id=f"field-{name}")
             yield Label("", classes="error", id=f"error-{name}", markup=False)
 
     def on_mount(self) -> None:
@@ -191,20 +212,36 @@ class RunSettings(VerticalScroll):
             self.query_one("#field-model", Input).value = choice.model
             self.query_one("#field-base_url", Input).value = choice.base_url
         if config is not None:
-            self.base_config = config
+            self.base_config = without_answer_span(config)
             for name, text in form_defaults(config).items():
                 self.set_value(name, text)
         self._follow_backend()
 
+    @property
+    def drill_down(self) -> int:
+        """The drill-down depth (0 when the field is not valid: `validate` says so)."""
+        try:
+            return parse_drill_down(self.query_one("#field-drill_down", Input).value)
+        except ConfigError:
+            return 0
+
+    def current_config(self) -> ExplainConfig:
+        """The form's config if it is valid, else the settings it started from (nothing shown)."""
+        return parse_settings(self.values(), self.base_config)[0] or self.base_config
+
     def validate(self) -> ExplainConfig | None:
         """The config, or None after showing each problem next to its field (the backend's
-        base URL included)."""
+        base URL and the drill-down depth included)."""
         config, self.errors = parse_settings(self.values(), self.base_config)
+        try:
+            parse_drill_down(self.query_one("#field-drill_down", Input).value)
+        except ConfigError as error:
+            self.errors["drill_down"] = form_message(error)
         try:
             check_api_options(self.backend, base_url=self.base_url)
         except ConfigError as error:
             self.errors[error.field if error.field in BACKEND_FIELDS else "base_url"] = form_message(error)
-        for name in (*BACKEND_FIELDS, *PARSERS):
+        for name in (*BACKEND_FIELDS, *PARSERS, *RUN_FIELDS):
             message = self.errors.get(name, "")
             label = self.query_one(f"#error-{name}", Label)
             label.update(message)
@@ -214,7 +251,7 @@ class RunSettings(VerticalScroll):
 
     def first_invalid(self):
         """The first field with a problem (to focus it), or None."""
-        for name in (*BACKEND_FIELDS, *PARSERS):
+        for name in (*BACKEND_FIELDS, *PARSERS, *RUN_FIELDS):
             if name in self.errors:
                 return self.query_one(f"#field-{name}")
         return None

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from gsmile_core.method.interactions import Interaction
 from gsmile_core.sanitize import one_line
 from gsmile_core.types import Explanation, PerturbationResult
 from gsmile_core.method.word_support import word_support
@@ -151,4 +152,49 @@ class PerturbationTable(DataTable):
                 number(p.output_distance, 3),
                 number(p.weight, 3),
                 number(p.p_value, 3),
+            )
+
+
+def interactions_of(explanation: Explanation | None) -> list[Interaction]:
+    """The interactions the run found (`extras["interactions"]`), strongest first; none for an
+    explanation made before they were computed, or whose entries are damaged."""
+    if explanation is None:
+        return []
+    found = []
+    for data in explanation.extras.get("interactions") or []:
+        try:
+            found.append(Interaction.from_dict(data))
+        except (KeyError, TypeError):
+            continue
+    return found
+
+
+def unit_label(explanation: Explanation, index: int, limit: int = 26) -> str:
+    if not 0 <= index < len(explanation.features):
+        return f"#{index + 1}"
+    feature = explanation.features[index]
+    return f"#{index + 1} {one_line(feature.text, limit)}"
+
+
+class InteractionsTable(DataTable):
+    """The strongest pairs of units acting together (`gsmile_core.method.interactions`): γ, its
+    standard error, the Holm-adjusted p-value and how many perturbations removed both."""
+
+    DEFAULT_CSS = "InteractionsTable { height: auto; max-height: 9; }"
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("unit", "with", "how", "γ", "SE", "p (Holm)", "both removed")
+
+    def show(self, explanation: Explanation | None) -> None:
+        self.clear()
+        for found in interactions_of(explanation):
+            self.add_row(
+                Text(unit_label(explanation, found.first)),
+                Text(unit_label(explanation, found.second)),
+                Text(found.kind),
+                Text(f"{found.coefficient:+.4f}", justify="right"),
+                number(found.std_error, 4),
+                number(found.p_adjusted, 3),
+                Text(str(found.both_removed), justify="right"),
             )

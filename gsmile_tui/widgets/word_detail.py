@@ -17,7 +17,7 @@ def describe_word(explanation: Explanation, support: WordSupport) -> Content:
     """Plain-text (never markup) description of one word's evidence."""
     alpha = explanation.config.get("alpha", 0.05)
     lines: list = [(f"“{one_line(support.feature.text)}”", Style(bold=True))]
-    lines.append(f"  word {support.feature.index + 1} · score {support.score:+.4f}")
+    lines.append(f"  {support.feature.level} {support.feature.index + 1} · score {support.score:+.4f}")
     if support.interval is not None:
         lo, hi = support.interval
         lines.append(f" · 95% interval [{lo:+.4f}, {hi:+.4f}]")

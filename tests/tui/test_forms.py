@@ -96,7 +96,7 @@ def test_engine_fields_and_system_prompt_reach_the_config():
 
 
 def test_settings_the_form_does_not_show_come_from_the_base():
-    base = ExplainConfig(max_words=300, unit="word", interactions=0)
+    base = ExplainConfig(max_words=300, ci_resamples=7, p=2)
     config, errors = parse_settings(form_defaults(base), base)
     assert errors == {} and config == base
-    assert {"max_words", "unit", "interactions"}.isdisjoint(PARSERS)
+    assert {"max_words", "ci_resamples", "p"}.isdisjoint(PARSERS)

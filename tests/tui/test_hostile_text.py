@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static, TextArea
 
+from gsmile_tui.widgets.answer import AnswerView
 from gsmile_tui.widgets.heatmap import TokenHeatmap
 from gsmile_tui.widgets.run_log import RunLog
 from gsmile_tui.widgets.tables import PerturbationTable
@@ -33,7 +34,7 @@ async def test_hostile_answer_is_plain_text_and_cannot_quit_the_app(make_app):
     app = make_app(backend_factory=hostile_factory())
     async with app.run_test(size=(120, 40)) as pilot:
         await run_hostile(app, pilot)
-        answer = app.main_screen.query_one("#answer", Static)
+        answer = app.main_screen.query_one("#answer", AnswerView)
         shown = str(answer.render())
         assert "[@click=app.quit]click me[/]" in shown
         assert "<script>alert(1)</script>" in shown
