@@ -343,13 +343,12 @@ class MainScreen(Screen):
         self.collapse()
         heatmap = self.heatmap
         heatmap.show(explanation)
-        hint = " · enter: its words" if heatmap.level != "word" else ""
-        self.query_one("#heat-side").border_title = f"Heatmap · {heatmap.level_name} · ← → select{hint}"
+        hint = " · enter: words" if heatmap.level != "word" else ""
+        self.query_one("#heat-side").border_title = f"Heatmap · {heatmap.level_name} · ← →{hint}"
         self.query_one(HeatLegend).show(explanation)
         self.query_one(AnswerView).show(explanation)
         self.query_one("#answer-side").border_title = (
-            "Original answer · explained span underlined" if span is not None
-            else "Original answer · ↑ ↓ a sentence · enter explains it"
+            "Answer · explained span underlined" if span is not None else "Answer · ↑↓ enter explains"
         )
         self.query_one(InteractionsTable).show(explanation)
         self.query_one(FidelityTable).show(explanation)
@@ -393,8 +392,8 @@ class MainScreen(Screen):
         shown.show(words, window=(feature.start, feature.end))
         shown.display = True
         title = self.query_one("#drill-title", Label)
-        title.update(f"▾ {feature.level} {unit + 1}: its {len(shown.supports)} words, the rest of the prompt "
-                     "kept whole · enter folds them")
+        title.update(f"▾ {feature.level} {unit + 1}: its {len(shown.supports)} words (the rest kept whole) · "
+                     "enter folds them")
         title.display = True
 
     def collapse(self) -> None:

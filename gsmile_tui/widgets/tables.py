@@ -184,7 +184,7 @@ class InteractionsTable(DataTable):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("unit", "with", "how", "γ", "SE", "p (Holm)", "both removed")
+        self.add_columns("unit", "with", "how", "γ", "SE", "p (Holm)", "both out")
 
     def show(self, explanation: Explanation | None) -> None:
         self.clear()
@@ -194,7 +194,7 @@ class InteractionsTable(DataTable):
                 Text(unit_label(explanation, found.second)),
                 Text(found.kind),
                 Text(f"{found.coefficient:+.4f}", justify="right"),
-                number(found.std_error, 4),
+                number(found.std_error, 3),
                 number(found.p_adjusted, 3),
                 Text(str(found.both_removed), justify="right"),
             )

@@ -229,3 +229,66 @@ def test_checks_deletion_tables(snap_compare, sessions_dir, explanation):
         await pilot.pause()
 
     assert snap_compare(app_with(session_with_checks(explanation)), run_before=run_before, terminal_size=SIZE)
+
+
+# -- long prompts (issue #12) --------------------------------------------------------------------
+
+SENTENCES = " ".join(
+    ["The clinic opens early on weekdays.", "Yesterday the doctor walked along the ocean.",
+     "Nobody asked about the weather.", "The staff kept their notes in order.",
+     "Visitors waited in the hall.", "The building was painted last spring."] * 2
+)
+
+
+@pytest.fixture(scope="module")
+def drilled_explanation():
+    import asyncio
+
+    from gsmile_core.backends.fake import FakeBackend
+    from gsmile_core.drill_down import explain_drill_down
+    from tui_helpers import frozen
+
+    config = FAST.with_changes(unit="sentence", kernel_width="uniform")
+    return frozen(asyncio.run(explain_drill_down(SENTENCES, FakeBackend(), config, 1)))
+
+
+def test_prompt_file_dialog_with_an_error(snap_compare, sessions_dir):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        pilot.app.screen.query_one("#prompt-file-path", Input).value = "/nonexistent/contract.txt"
+        await pilot.press("enter")
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(), run_before=run_before, terminal_size=SIZE)
+
+
+def test_heatmap_of_sentences_with_a_unit_expanded(snap_compare, sessions_dir, drilled_explanation):
+    unit = drilled_explanation.extras["drill_down"]["units"][0]
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f4")
+        heatmap = pilot.app.screen.query_one("#heatmap", TokenHeatmap)
+        heatmap.focus()
+        heatmap.cursor = unit
+        await pilot.press("enter")
+        freeze(pilot)
+        await pilot.pause()
+
+    app = app_with(session_with(drilled_explanation))
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
+def test_answer_sentence_selected(snap_compare, sessions_dir, explanation):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f4")
+        pilot.app.screen.query_one("#answer").focus()
+        await pilot.press("down")
+        freeze(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app_with(session_with(explanation)), run_before=run_before, terminal_size=SIZE)
