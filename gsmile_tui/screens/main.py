@@ -121,8 +121,11 @@ class MainScreen(Screen):
                     with VerticalScroll(id="heat-side", classes="pane") as heat:
                         heat.border_title = "Heatmap · ← → select a word"
                         yield TokenHeatmap(id="heatmap")
-                        yield Label("", id="drill-title", markup=False)
-                        yield TokenHeatmap(id="drill-heatmap")
+                        # the words of an expanded unit: docked at the pane's foot, in view
+                        # wherever the prompt is scrolled
+                        with VerticalScroll(id="drill"):
+                            yield Label("", id="drill-title", markup=False)
+                            yield TokenHeatmap(id="drill-heatmap")
                         yield HeatLegend(id="legend")
                         yield WordDetail(id="word-detail")
                     with VerticalScroll(id="answer-side", classes="pane") as answer:
@@ -390,18 +393,15 @@ class MainScreen(Screen):
         heatmap.mark_expanded(unit)
         shown = self.query_one("#drill-heatmap", TokenHeatmap)
         shown.show(words, window=(feature.start, feature.end))
-        shown.display = True
-        title = self.query_one("#drill-title", Label)
-        title.update(f"▾ {feature.level} {unit + 1}: its {len(shown.supports)} words (the rest kept whole) · "
-                     "enter folds them")
-        title.display = True
+        self.query_one("#drill-title", Label).update(
+            f"▾ {feature.level} {unit + 1}: its {len(shown.supports)} words (the rest kept whole) · enter folds them"
+        )
+        self.query_one("#drill").display = True
 
     def collapse(self) -> None:
         self.heatmap.mark_expanded(None)
-        shown = self.query_one("#drill-heatmap", TokenHeatmap)
-        shown.show(None)
-        shown.display = False
-        self.query_one("#drill-title", Label).display = False
+        self.query_one("#drill-heatmap", TokenHeatmap).show(None)
+        self.query_one("#drill").display = False
 
     @on(TokenHeatmap.ExpandToggled)
     def _expand_toggled(self, event: TokenHeatmap.ExpandToggled) -> None:

@@ -29,7 +29,7 @@ class PromptFileScreen(ModalScreen[LoadedPrompt | None]):
     PromptFileScreen { align: center middle; }
     PromptFileScreen > Vertical { width: 76; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
     PromptFileScreen #prompt-file-path { margin: 1 0 0 0; }
-    PromptFileScreen #prompt-file-error { color: $error; height: auto; }
+    PromptFileScreen #prompt-file-error { color: $error; width: 100%; height: auto; }
     """
 
     def __init__(self, config_now: Callable[[], ExplainConfig], path: str = "") -> None:

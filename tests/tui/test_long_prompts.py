@@ -173,7 +173,7 @@ async def test_a_drill_down_run_shows_both_levels_and_expands_without_asking_aga
         await pilot.press("enter")
         await pilot.pause()
         drill = app.main_screen.query_one("#drill-heatmap", TokenHeatmap)
-        assert drill.display and drill.supports and factory.calls == calls  # no new call
+        assert app.main_screen.query_one("#drill").display and drill.supports and factory.calls == calls  # no new call
         assert heatmap.expanded == nested["units"][0]
 
 
@@ -211,7 +211,10 @@ async def test_a_long_prompt_scrolls_names_its_level_and_expands_a_sentence(make
         first_backend = factory.built[0]
         await pilot.press("enter")
         drill = screen.query_one("#drill-heatmap", TokenHeatmap)
-        await wait_until(pilot, lambda: drill.display and drill.supports, "the words of sentence 3", polls=6000)
+        await wait_until(pilot, lambda: screen.query_one("#drill").display and drill.supports, "the words of sentence 3", polls=6000)
+        await pilot.pause()
+        # in view, at the foot of the heatmap pane, however long the prompt above it
+        assert heat_side.region.contains_region(screen.query_one("#drill").region)
         sentence = explanation.features[2]
         words = [s.feature for s in drill.supports]
         assert [w.text for w in words] == sentence.text.split()
@@ -229,11 +232,11 @@ async def test_a_long_prompt_scrolls_names_its_level_and_expands_a_sentence(make
         heatmap.focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert not drill.display and heatmap.expanded is None
+        assert not screen.query_one("#drill").display and heatmap.expanded is None
         built = len(factory.built)
         await pilot.press("enter")
         await pilot.pause()
-        assert drill.display and len(factory.built) == built
+        assert screen.query_one("#drill").display and len(factory.built) == built
 
 
 async def test_a_word_level_run_has_nothing_to_expand(make_app, factory):

@@ -113,7 +113,7 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, check: bool 
         tmux.wait_for(lambda s: PROMPT in s, "the pasted prompt", 20)
         tmux.keys("C-r")
         screen = tmux.wait_for(
-            lambda s: "score = −θ" in s and "Original answer" in s and "1 runs" in s, "the heatmap", run_timeout
+            lambda s: "score = −θ" in s and "Answer ·" in s and "1 runs" in s, "the heatmap", run_timeout
         )
         assert "meaning" in screen
         if check:  # the stability check of the run, from the Checks tab, with the default edit
@@ -147,6 +147,54 @@ def audit_in_tmux(tmp_path: Path, backend: str, run_timeout: float, check: bool 
 
 def test_tmux_fake_backend(tmp_path):
     audit_in_tmux(tmp_path, "fake", run_timeout=120, check=True)
+
+
+def test_tmux_long_prompt_from_a_file(tmp_path):
+    """A 3,500-word prompt loaded from a file (ctrl+l), explained by sentences; the heatmap pane
+    scrolls to its end and back, and the doctor's sentence is expanded to its words and folded."""
+    sentences = [f"Plain words fill this sentence so that the prompt grows long enough here s{i}." for i in range(250)]
+    sentences[2] = "Yesterday the doctor walked along the ocean before the clinic opened its doors."
+    sentences[-1] = "This closing sentence carries the marker ZEBRA at the very end."
+    prompt_file = tmp_path / "long prompt.txt"
+    prompt_file.write_text(" ".join(sentences), encoding="utf-8")
+    env = {
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "GSMILE_CACHE_DIR": str(tmp_path / "cache"),
+        "GSMILE_PRICES": str(tmp_path / "no-prices.json"),
+        "HOME": str(tmp_path),
+        "PATH": os.environ.get("PATH", ""),
+    }
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start([str(GSMILE), "tui", "--backend", "fake", "--sessions-dir", str(tmp_path / "sessions")], env)
+        tmux.wait_for(lambda s: len(s.splitlines()) == 40 and "palette" in s.splitlines()[39], "the app", 60)
+        tmux.keys("C-l")
+        tmux.wait_for(lambda s: "Open a prompt file" in s, "the prompt-file dialog", 20)
+        tmux.paste("missing.txt")  # the app runs in tmp_path
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "missing.txt does not exist" in s, "the one-line error", 20)
+        tmux.keys("C-u")  # clear the path field, then the real file
+        tmux.paste(prompt_file.name)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "250 sentences" in s and "Plain words fill" in s, "the loaded prompt", 20)
+        tmux.keys("C-r")
+        screen = tmux.wait_for(lambda s: "Heatmap · sentences" in s and "1 runs" in s, "the heatmap", 120)
+        assert "ZEBRA" not in screen  # the end of the prompt is below the pane
+        tmux.keys("End")
+        tmux.wait_for(lambda s: "ZEBRA" in s, "the heatmap scrolled to the last sentence", 20)
+        tmux.keys("Home")
+        screen = tmux.wait_for(lambda s: "Yesterday the doctor" in s and "ZEBRA" not in s, "the heatmap back at the top", 20)
+        tmux.keys("Right", "Right", "Enter")
+        tmux.wait_for(lambda s: "sentence 3: its 13 words" in s, "the words of sentence 3", 120)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "its 13 words" not in s, "the words folded again", 20)
+        tmux.keys("C-q")
+        tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 60)
+        status = tmux.pane("#{pane_dead_status}/#{pane_dead_signal}")
+        assert status == "0/", f"the app did not exit cleanly (status/signal {status}):\n{tmux.screen()}"
+    finally:
+        tmux.kill()
 
 
 def lock_held_by_an_ancestor(lock: str) -> bool:
