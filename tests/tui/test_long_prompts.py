@@ -310,3 +310,19 @@ async def test_the_interactions_of_a_run_are_in_the_metrics(make_app):
         assert first[0] == f"#{found[0]['first'] + 1} {words[found[0]['first']]}"
         assert first[2] == found[0]["kind"]
         assert first[5] == f"{found[0]['p_adjusted']:.3f}"
+
+
+async def test_unit_texts_in_the_interactions_table_are_plain_text(make_app):
+    prompt = "doctor [@click=app.quit] ocean \x1b[31mweather"
+    app = make_app(prompt=prompt, config=LONG.with_changes(perturbations=64, interactions=4))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_once(app, pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        table = app.main_screen.query_one(InteractionsTable)
+        cells = [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
+        assert any(cell == "#2 [@click=app.quit]" for cell in cells)  # 4 units: every pair tested
+        assert not any("\x1b" in cell for cell in cells)
+        await pilot.click(InteractionsTable, offset=(4, 1))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
