@@ -1,8 +1,8 @@
 """The original answer, sentence by sentence: pick one and explain what drives it (answer span).
 
-↑ ↓ select a sentence of the answer (reversed while the pane has the focus); enter posts
-`AnswerView.SpanChosen` with its text, and the screen runs the same prompt again with that
-sentence as the answer span (`gsmile_core.method.answer_span`). When the run on screen explains a
+↑ ↓ select a sentence of the answer (reversed while the pane has the focus, scrolled into view);
+enter posts `AnswerView.SpanChosen` with its text, and the screen runs the same prompt again with
+that sentence as the answer span (`gsmile_core.method.answer_span`). When the run on screen explains a
 span, the span is drawn bold and underlined. The answer is model output: it is drawn as plain
 `Content` (never markup), with terminal escapes stripped.
 """
@@ -21,6 +21,8 @@ from gsmile_core.method.answer_span import span_in
 from gsmile_core.method.units import MARK_OPEN, segment
 from gsmile_core.sanitize import strip_unsafe
 from gsmile_core.types import Explanation
+
+from .heatmap import scroll_row_into_view, wrapped_row
 
 
 def answer_sentences(answer: str) -> tuple[tuple[int, int], ...]:
@@ -93,6 +95,16 @@ class AnswerView(Widget, can_focus=True):
     def action_move(self, step: int) -> None:
         if self.sentences:
             self.cursor = max(0, min(len(self.sentences) - 1, self.cursor + step))
+
+    def watch_cursor(self) -> None:
+        self.call_after_refresh(self.scroll_to_cursor)
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the selected sentence into view (a long answer is taller than its pane)."""
+        if self.sentences:
+            start, end = self.sentences[self.cursor]
+            first_word = self.answer[start:end].split(maxsplit=1)[0]
+            scroll_row_into_view(self, wrapped_row(self.answer[: start + len(first_word)], self.content_size.width))
 
     def action_explain(self) -> None:
         if self.selected is not None:

@@ -26,6 +26,22 @@ from gsmile_core.method.word_support import WordSupport, word_support
 from ..palette import HeatPalette
 
 
+def wrapped_row(text_before: str, width: int) -> int:
+    """The line (0-based) on which the last character of `text_before` lands when the text is
+    wrapped at `width`: greedy wrapping breaks a text's beginning the same way whatever follows
+    it, so the text up to the end of a unit's first word is enough."""
+    return max(len(Content(text_before.rstrip("\n") or " ").wrap(max(width, 1))) - 1, 0)
+
+
+def scroll_row_into_view(widget: Widget, row: int) -> None:
+    """Scroll the pane holding `widget` so that the widget's `row` (a wrapped line) shows."""
+    container = widget.parent
+    if container is None or not widget.is_attached or not container.allow_vertical_scroll:
+        return
+    top = widget.virtual_region.y + widget.styles.padding.top
+    container.scroll_to_region(Region(0, top + row, 1, 1), animate=False, immediate=True)
+
+
 class TokenHeatmap(Widget, can_focus=True):
     DEFAULT_CSS = """
     TokenHeatmap { height: auto; min-height: 1; padding: 0 1; }
@@ -129,24 +145,17 @@ class TokenHeatmap(Widget, can_focus=True):
         self.call_after_refresh(self.scroll_to_cursor)
 
     def cursor_row(self) -> int:
-        """The line (0-based, as wrapped at the widget's width) where the selected unit starts:
-        greedy wrapping breaks the text before a unit the same way without what follows it."""
+        """The line (0-based, as wrapped at the widget's width) where the selected unit starts."""
         e, selected = self.explanation, self.selected
         if e is None or selected is None:
             return 0
         start = self.window[0] if self.window else 0
-        end = selected.feature.start + len(selected.feature.text.split(maxsplit=1)[0])
-        width = max(self.content_size.width, 1)
-        return max(len(Content(e.prompt[start:end].rstrip("\n") or " ").wrap(width)) - 1, 0)
+        first_word = selected.feature.text.split(maxsplit=1)[0]
+        return wrapped_row(e.prompt[start : selected.feature.start + len(first_word)], self.content_size.width)
 
     def scroll_to_cursor(self) -> None:
         """Bring the selected unit into view in the scrolling pane that holds the heatmap."""
-        container = self.parent
-        if container is None or not self.is_attached or not container.allow_vertical_scroll:
-            return
-        top = self.virtual_region.y + self.styles.padding.top
-        row = self.cursor_row()
-        container.scroll_to_region(Region(0, top + row, 1, 1), animate=False, immediate=True)
+        scroll_row_into_view(self, self.cursor_row())
 
     def _announce(self) -> None:
         if self.selected is not None and self.is_attached:

@@ -11,7 +11,7 @@ from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_tui.screens.prompt_file import PromptFileScreen
 from gsmile_tui.widgets.answer import AnswerView
-from gsmile_tui.widgets.heatmap import TokenHeatmap
+from gsmile_tui.widgets.heatmap import TokenHeatmap, wrapped_row
 from gsmile_tui.widgets.settings import RunSettings
 from gsmile_tui.widgets.tables import InteractionsTable
 from tui_helpers import PROMPT, CountingFactory, wait_until
@@ -326,3 +326,22 @@ async def test_unit_texts_in_the_interactions_table_are_plain_text(make_app):
         await pilot.click(InteractionsTable, offset=(4, 1))
         await pilot.pause()
         assert app.is_running and app.return_code is None
+
+
+async def test_a_long_answer_scrolls_to_the_chosen_sentence(make_app):
+    rules = {f"topic{i}": f"Answer sentence number {i} talks about its own topic at some length." for i in range(60)}
+    factory = CountingFactory(lambda **options: FakeBackend(rules=rules, **options))
+    prompt = " ".join(f"topic{i}" for i in range(60))
+    app = make_app(prompt=prompt, config=LONG.with_changes(max_tokens=2000), backend_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_once(app, pilot)
+        view, pane = app.main_screen.query_one(AnswerView), app.main_screen.query_one("#answer-side")
+        assert len(view.sentences) == 60 and pane.max_scroll_y > 0
+        view.focus()
+        for _ in range(59):
+            await pilot.press("down")
+        assert view.selected.startswith("Answer sentence number 59")
+        await wait_until(pilot, lambda: pane.scroll_y > 0, "the answer pane to scroll")
+        start, _ = view.sentences[view.cursor]
+        row = view.virtual_region.y + wrapped_row(view.answer[: start + len("Answer")], view.content_size.width)
+        assert pane.scroll_y <= row < pane.scroll_y + pane.scrollable_content_region.height
