@@ -25,6 +25,7 @@ from gsmile_core.evaluation.checks import REPEAT_STAGE, CallPlan, CheckInputs, c
 from gsmile_core.config import ExplainConfig
 from gsmile_core.calls.dryrun import static_identity
 from gsmile_core.drill_down import drilled
+from gsmile_core.method.units import AUTO_WORDS
 from gsmile_core.errors import ConfigError, GsmileError
 from gsmile_core.reports.terminal import run_summary
 from gsmile_core.sanitize import one_line
@@ -53,7 +54,7 @@ from ..widgets.legend import HeatLegend
 from ..widgets.run_log import RunLog
 from ..widgets.settings import BackendChoice, RunSettings
 from ..widgets.tables import FidelityTable, InteractionsTable, PerturbationTable, TopWordsTable
-from ..widgets.word_detail import WordDetail
+from ..widgets.word_detail import WordDetail, unit_status
 
 STAGE_WORDS = {"generate": "answers", "embed": "answers embedded", "pvalues": "p-values", "fit": "fits"}
 TABS = ("tab-prompt", "tab-log", "tab-heatmap", "tab-metrics", "tab-perturbations", "tab-checks")
@@ -66,6 +67,7 @@ PANE_FOCUS = {
     "tab-perturbations": "#perturbations",
     "tab-checks": "#field-edited",
 }
+LONG_PROMPT_UNITS = AUTO_WORDS  # more units than this: the selected one is also shown at the heatmap's foot
 SORT_HINT = "s: next column · r: reverse · or select a header"
 
 
@@ -121,11 +123,13 @@ class MainScreen(Screen):
                     with VerticalScroll(id="heat-side", classes="pane") as heat:
                         heat.border_title = "Heatmap · ← → select a word"
                         yield TokenHeatmap(id="heatmap")
-                        # the words of an expanded unit: docked at the pane's foot, in view
-                        # wherever the prompt is scrolled
-                        with VerticalScroll(id="drill"):
-                            yield Label("", id="drill-title", markup=False)
-                            yield TokenHeatmap(id="drill-heatmap")
+                        # docked at the pane's foot, in view however far the prompt is scrolled:
+                        # the selected unit in one line, and the words of an expanded unit
+                        with Vertical(id="heat-foot"):
+                            yield Label("", id="unit-status", markup=False)
+                            with VerticalScroll(id="drill"):
+                                yield Label("", id="drill-title", markup=False)
+                                yield TokenHeatmap(id="drill-heatmap")
                         yield HeatLegend(id="legend")
                         yield WordDetail(id="word-detail")
                     with VerticalScroll(id="answer-side", classes="pane") as answer:
@@ -153,6 +157,7 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.collapse()
+        self.query_one("#unit-status").display = False
         self.query_one(ChecksView).connect(self._plan_check, self._validate_check)
         self.query_one("#prompt", TextArea).focus()
         self.refresh_title()
@@ -328,6 +333,8 @@ class MainScreen(Screen):
         self.log_widget.clear(f"session {one_line(self.app.session.name, 60)}")
         self.query_one("#run-title", Label).update("No run yet.")
         self.heatmap.show(None)
+        self.query_one("#unit-status", Label).update("")
+        self.query_one("#unit-status").display = False
         self.query_one(HeatLegend).show(None)
         self.query_one(AnswerView).show(None)
         self.query_one(InteractionsTable).show(None)
@@ -348,6 +355,8 @@ class MainScreen(Screen):
         heatmap.show(explanation)
         hint = " · enter: words" if heatmap.level != "word" else ""
         self.query_one("#heat-side").border_title = f"Heatmap · {heatmap.level_name} · ← →{hint}"
+        # a long prompt is taller than the pane: the selected unit's line stays in view at its foot
+        self.query_one("#unit-status").display = heatmap.level != "word" or len(heatmap.supports) > LONG_PROMPT_UNITS
         self.query_one(HeatLegend).show(explanation)
         self.query_one(AnswerView).show(explanation)
         self.query_one("#answer-side").border_title = (
@@ -480,8 +489,10 @@ class MainScreen(Screen):
 
     @on(TokenHeatmap.WordSelected)
     def _word_selected(self, event: TokenHeatmap.WordSelected) -> None:
-        if event.heatmap.explanation is not None:
+        # the main heatmap's selection, or the expanded words' when they have the focus
+        if event.heatmap.explanation is not None and (event.heatmap is self.heatmap or event.heatmap.has_focus):
             self.query_one(WordDetail).show(event.heatmap.explanation, event.support)
+            self.query_one("#unit-status", Label).update(unit_status(event.heatmap.explanation, event.support))
 
     @on(PerturbationTable.SortChanged)
     def _sorted(self, event: PerturbationTable.SortChanged) -> None:

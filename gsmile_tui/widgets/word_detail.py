@@ -13,6 +13,17 @@ from gsmile_core.method.word_support import WordSupport
 SHOWN = 8
 
 
+VERDICTS = {True: "significant", False: "not significant", None: "significance unknown"}
+
+
+def unit_status(explanation: Explanation, support: WordSupport) -> str:
+    """One line on the selected unit (kept in view at the foot of the heatmap pane, however far
+    a long prompt is scrolled; the full detail is under the legend)."""
+    feature = support.feature
+    return (f"{feature.level} {feature.index + 1}/{len(explanation.features)} · {support.score:+.4f} · "
+            f"{VERDICTS[support.significant]}")
+
+
 def describe_word(explanation: Explanation, support: WordSupport) -> Content:
     """Plain-text (never markup) description of one word's evidence."""
     alpha = explanation.config.get("alpha", 0.05)
@@ -21,7 +32,7 @@ def describe_word(explanation: Explanation, support: WordSupport) -> Content:
     if support.interval is not None:
         lo, hi = support.interval
         lines.append(f" · 95% interval [{lo:+.4f}, {hi:+.4f}]")
-    verdict = {True: "significant", False: "not significant", None: "significance unknown"}[support.significant]
+    verdict = VERDICTS[support.significant]
     lines.append((f"\n{verdict}", Style(bold=True)))
     if support.removal_p is not None:
         lines.append(f" (removal test p = {support.removal_p:.3g})")

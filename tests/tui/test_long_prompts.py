@@ -203,6 +203,10 @@ async def test_a_long_prompt_scrolls_names_its_level_and_expands_a_sentence(make
         # the last sentence is in view: its row lies inside the visible part of the pane
         row = heatmap.virtual_region.y + heatmap.cursor_row()
         assert heat_side.scroll_y <= row < heat_side.scroll_y + heat_side.scrollable_content_region.height
+        # the selected unit's line stays in view at the pane's foot
+        status = screen.query_one("#unit-status", Label)
+        await wait_until(pilot, lambda: "sentence 250/250 · " in str(status.render()), "the unit status")
+        assert heat_side.region.contains_region(status.region)
         await pilot.press("home")
         await wait_until(pilot, lambda: heat_side.scroll_y == 0, "the heatmap to scroll back")
         # sentence 3 (the doctor's) expanded: its words, the rest of the prompt kept whole
@@ -246,6 +250,7 @@ async def test_a_word_level_run_has_nothing_to_expand(make_app, factory):
         built = len(factory.built)
         heatmap = app.main_screen.heatmap
         assert heatmap.level_name == "words"
+        assert not app.main_screen.query_one("#unit-status").display  # a short prompt: the detail shows
         assert "enter" not in app.main_screen.query_one("#heat-side").border_title
         heatmap.focus()
         await pilot.press("enter")
