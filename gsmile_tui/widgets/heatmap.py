@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.style import Style
@@ -33,13 +33,21 @@ def wrapped_row(text_before: str, width: int) -> int:
     return max(len(Content(text_before.rstrip("\n") or " ").wrap(max(width, 1))) - 1, 0)
 
 
+def docked_height(container: Widget) -> int:
+    """Rows at the foot of `container` covered by its children docked at the bottom."""
+    return sum(child.outer_size.height for child in container.children
+               if child.display and child.styles.dock == "bottom")
+
+
 def scroll_row_into_view(widget: Widget, row: int) -> None:
-    """Scroll the pane holding `widget` so that the widget's `row` (a wrapped line) shows."""
+    """Scroll the pane holding `widget` so that the widget's `row` (a wrapped line) shows, above
+    anything docked at the pane's foot."""
     container = widget.parent
     if container is None or not widget.is_attached or not container.allow_vertical_scroll:
         return
     top = widget.virtual_region.y + widget.styles.padding.top
-    container.scroll_to_region(Region(0, top + row, 1, 1), animate=False, immediate=True)
+    container.scroll_to_region(Region(0, top + row, 1, 1), spacing=Spacing(0, 0, docked_height(container), 0),
+                               animate=False, immediate=True)
 
 
 class TokenHeatmap(Widget, can_focus=True):

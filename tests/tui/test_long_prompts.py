@@ -11,7 +11,7 @@ from gsmile_core.backends.fake import FakeBackend
 from gsmile_core.config import ExplainConfig
 from gsmile_tui.screens.prompt_file import PromptFileScreen
 from gsmile_tui.widgets.answer import AnswerView
-from gsmile_tui.widgets.heatmap import TokenHeatmap, wrapped_row
+from gsmile_tui.widgets.heatmap import TokenHeatmap, docked_height, wrapped_row
 from gsmile_tui.widgets.settings import RunSettings
 from gsmile_tui.widgets.tables import InteractionsTable
 from tui_helpers import PROMPT, CountingFactory, wait_until
@@ -200,13 +200,15 @@ async def test_a_long_prompt_scrolls_names_its_level_and_expands_a_sentence(make
         heatmap.focus()
         await pilot.press("end")
         await wait_until(pilot, lambda: heat_side.scroll_y > 0, "the heatmap to scroll")
-        # the last sentence is in view: its row lies inside the visible part of the pane
-        row = heatmap.virtual_region.y + heatmap.cursor_row()
-        assert heat_side.scroll_y <= row < heat_side.scroll_y + heat_side.scrollable_content_region.height
         # the selected unit's line stays in view at the pane's foot
         status = screen.query_one("#unit-status", Label)
         await wait_until(pilot, lambda: "sentence 250/250 · " in str(status.render()), "the unit status")
         assert heat_side.region.contains_region(status.region)
+        # the last sentence is in view: its row lies in the visible part of the pane, above the foot
+        await pilot.pause()
+        row = heatmap.virtual_region.y + heatmap.cursor_row()
+        visible = heat_side.scrollable_content_region.height - docked_height(heat_side)
+        assert heat_side.scroll_y <= row < heat_side.scroll_y + visible
         await pilot.press("home")
         await wait_until(pilot, lambda: heat_side.scroll_y == 0, "the heatmap to scroll back")
         # sentence 3 (the doctor's) expanded: its words, the rest of the prompt kept whole

@@ -172,10 +172,13 @@ def test_tmux_long_prompt_from_a_file(tmp_path):
         tmux.keys("C-l")
         tmux.wait_for(lambda s: "Open a prompt file" in s, "the prompt-file dialog", 20)
         tmux.paste("missing.txt")  # the app runs in tmp_path
+        tmux.wait_for(lambda s: "missing.txt" in s, "the pasted path", 20)
         tmux.keys("Enter")
         tmux.wait_for(lambda s: "missing.txt does not exist" in s, "the one-line error", 20)
         tmux.keys("C-u")  # clear the path field, then the real file
+        tmux.wait_for(lambda s: "path, e.g." in s, "the path field cleared", 20)
         tmux.paste(prompt_file.name)
+        tmux.wait_for(lambda s: prompt_file.name in s, "the pasted path", 20)
         tmux.keys("Enter")
         tmux.wait_for(lambda s: "250 sentences" in s and "Plain words fill" in s, "the loaded prompt", 20)
         tmux.keys("C-r")
@@ -190,7 +193,10 @@ def test_tmux_long_prompt_from_a_file(tmp_path):
         tmux.keys("Enter")
         tmux.wait_for(lambda s: "its 13 words" not in s, "the words folded again", 20)
         tmux.keys("C-q")
-        tmux.wait_for(lambda s: tmux.pane("#{pane_dead}") == "1", "the app to quit", 60)
+        deadline = time.monotonic() + 60
+        while tmux.pane("#{pane_dead}") != "1":  # polled directly: the app may be gone at once
+            assert time.monotonic() < deadline, f"the app did not quit:\n{tmux.screen()}"
+            time.sleep(0.1)
         status = tmux.pane("#{pane_dead_status}/#{pane_dead_signal}")
         assert status == "0/", f"the app did not exit cleanly (status/signal {status}):\n{tmux.screen()}"
     finally:
