@@ -2,8 +2,8 @@
 
 Whatever is wrong (a missing, binary or non-UTF-8 file, a prompt with too many words) is one
 line under the path, and nothing is lost: the typed path stays, the prompt pane keeps its text
-until a file is loaded. Reading and checking are `gsmile_tui.prompt_file`'s (the CLI's reader and
-the core's prompt check).
+until a file is loaded. Reading and checking are `gsmile_tui.prompt_file`'s (the core's file
+reader and prompt check).
 """
 
 from __future__ import annotations
