@@ -160,9 +160,12 @@ async def test_a_drill_down_run_shows_both_levels_and_expands_without_asking_aga
     app = make_app(prompt=long_prompt(12, "n"), config=LONG.with_changes(unit="sentence"))
     async with app.run_test(size=(120, 40)) as pilot:
         app.main_screen.query_one("#field-drill_down", Input).value = "1"
+        app.main_screen.query_one("#field-keep", Input).value = r"\bn\d+"
         await pilot.pause()
         await run_once(app, pilot)
         explanation = app.session.runs[-1].explanation
+        assert explanation.config["keep"] == r"\bn\d+"  # the form's pattern reached the run
+        assert not any("n3" in feature.text for feature in explanation.features)  # never removed
         nested = explanation.extras["drill_down"]
         assert nested["level"] == "sentence" and len(nested["units"]) == 1
         heatmap = app.main_screen.heatmap
