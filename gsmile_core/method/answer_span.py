@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..errors import ConfigError
-from .units import segment
+from .units import sentences
 
 MAX_WINDOWS = 400
 
@@ -43,7 +43,7 @@ def candidates(answer: str, span_words: int) -> list[str]:
     words = answer.split()
     parts: list[str] = []
     if answer.strip():
-        parts += [unit.text for unit in segment(answer.strip(), "sentence").units]
+        parts += sentences(answer)  # an answer is plain text: `[[` in it is not a protection marker
     if len(words) > span_words:
         stride = max(1, math.ceil(span_words / 4))
         starts = range(0, len(words) - span_words + 1, stride)

@@ -113,5 +113,7 @@ def pairwise_interactions(
         Interaction(i, j, gamma, se, p_value, p_adj, both)
         for (i, j, gamma, se, p_value, both), p_adj in zip(found, adjusted)
     ]
-    interactions.sort(key=lambda x: (x.p_adjusted, -abs(x.coefficient)))
+    # Strongest first; |γ| compared to 10 decimals and then the pair's positions, so a tie does
+    # not come out in an order set by floating-point noise (it changed with the BLAS in use).
+    interactions.sort(key=lambda x: (x.p_adjusted, -round(abs(x.coefficient), 10), x.first, x.second))
     return tuple(interactions[:report])

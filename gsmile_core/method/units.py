@@ -129,6 +129,11 @@ def _is_abbreviation(region: str, dot: int) -> bool:
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a plain text (an answer: no protection markers, nothing refused)."""
+    return [text[a:b] for a, b in _cuts(text, 0, len(text), "sentence")]
+
+
 def count_at(text: str, level: str) -> int:
     return len(_cuts(text, 0, len(text), level))
 

@@ -39,3 +39,11 @@ def test_a_span_present_verbatim_matches_itself_and_others_take_the_closest_part
     assert parts[2] == "Physicians treat sick patients in clinics."
     assert check_span("  the OCEAN is a vast body of salt water with waves, fish and whales. ", SEA)
     assert len(candidates(" ".join(["word"] * 5000), 10)) <= 402  # bounded: sentences + at most 400 windows
+
+
+def test_an_answer_is_plain_text_whatever_brackets_it_holds():
+    """`[[` marks a protected span in a prompt, not in an answer: an answer with an unclosed
+    `[[` (a model may write anything) is matched like any other text."""
+    answer = "Use [[double brackets for wiki links. Then save the page."
+    parts = candidates(answer, span_words=3)
+    assert "Use [[double brackets for wiki links." in parts and "Then save the page." in parts
