@@ -8,19 +8,10 @@ import pytest
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
+from fakes.long_answers import token_clouds
 from gsmile_core.method.clouds import bound_cloud, distinct_cloud
 from gsmile_core.method.distances import ground_cost, wasserstein_p, wmd
 from gsmile_core.method.transport import cloud_distance, transport_cost
-
-
-def _token_clouds(rng, words=6, dimension=3, longest=14):
-    """Two texts drawn from a small vocabulary: repeated words, shared words."""
-    vocabulary = rng.normal(size=(words, dimension))
-    x = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
-    y = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
-    if rng.uniform() < 0.3:
-        y = y + rng.normal(size=y.shape)  # no shared word
-    return x, y
 
 
 def _linear_program(a, b, cost):
@@ -36,7 +27,7 @@ def _linear_program(a, b, cost):
 def test_distinct_words_with_counts_give_the_token_level_distance(p):
     rng = np.random.default_rng(4)
     for _ in range(60):
-        x, y = _token_clouds(rng)
+        x, y = token_clouds(rng)
         a, b = np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y))
         cost = cdist(x, y) ** p  # from differences: a shared word is exactly 0 away (ot.dist: ~1e-8)
         value = wasserstein_p(x, y, p)

@@ -7,19 +7,10 @@ import numpy as np
 import ot
 import pytest
 
+from fakes.long_answers import token_clouds
 from gsmile_core.method.clouds import MAX_POINTS, transport_entries
 from gsmile_core.method.distances import DISTANCES, ground_cost
 from gsmile_core.method.stats import TEST_POINTS, permutation_test, split_counts
-
-
-def _token_clouds(rng, words=6, dimension=3, longest=14):
-    """Two texts drawn from a small vocabulary: repeated words, shared words."""
-    vocabulary = rng.normal(size=(words, dimension))
-    x = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
-    y = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
-    if rng.uniform() < 0.3:
-        y = y + rng.normal(size=y.shape)  # no shared word
-    return x, y
 
 
 def test_split_counts_are_the_token_permutations_of_one_random_stream():
@@ -37,7 +28,7 @@ def test_permutation_counts_equal_token_level_solves_with_repeated_words(p, seed
     """Every split solved with ot.emd2 on the token clouds, the same random splits: the count of
     splits at least as far apart as observed is identical (the test of short answers is unchanged)."""
     rng = np.random.default_rng(200 + seed)
-    x, y = _token_clouds(rng, longest=16)
+    x, y = token_clouds(rng, longest=16)
     fast = permutation_test(x, y, draws=256, p=p, seed=seed)
     nx, ny = len(x), len(y)
     pooled = np.vstack([x, y])

@@ -75,3 +75,14 @@ def glove_long_answers(words: int = 700) -> LongAnswers:
 
     vectors = glove_keyed_vectors()
     return LongAnswers(vectors.index_to_key, vectors.vectors, words)
+
+
+def token_clouds(rng, words=6, dimension=3, longest=14):
+    """Two short texts' word vectors drawn from a small vocabulary: repeated words, shared words
+    (and, three times in ten, no word shared), for checking distances against an oracle."""
+    vocabulary = rng.normal(size=(words, dimension))
+    x = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
+    y = vocabulary[rng.integers(0, words, rng.integers(1, longest))]
+    if rng.uniform() < 0.3:
+        y = y + rng.normal(size=y.shape)  # no shared word
+    return x, y
