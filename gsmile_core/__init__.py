@@ -21,6 +21,8 @@ _EXPORTS = {
     "explain": "gsmile_core.api",
     "aexplain": "gsmile_core.api",
     "make_config": "gsmile_core.api",
+    "audit_prompts": "gsmile_core.api",
+    "aaudit_prompts": "gsmile_core.api",
     "explain_tabular": "gsmile_core.api",
     "explain_counterfactual": "gsmile_core.api",
     "ExplainConfig": "gsmile_core.config",

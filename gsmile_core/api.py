@@ -8,6 +8,9 @@ object, or any Python callable `str -> str`, sync or async (wrapped by `Function
 are `ExplainConfig` fields as keywords, or a whole `config=`; an unknown keyword raises
 `ConfigError` naming it. `explain` works inside a running event loop (a Jupyter cell): it runs the
 explanation on a worker thread there. `aexplain` is the coroutine for async code.
+
+`audit_prompts` (`aaudit_prompts`) explains a whole prompt set or fairness set into a folder, as
+`gsmile audit` does, and returns its summary.
 """
 
 from __future__ import annotations
@@ -172,12 +175,7 @@ def explain(prompt: str, model: ModelLike | None = None, **arguments: Any) -> Ex
     Without a running event loop the explanation runs on this thread; inside one (a notebook
     cell) it runs on a worker thread with its own loop, and this call waits for it.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(aexplain(prompt, model, **arguments))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsmile-explain") as worker:
-        return worker.submit(lambda: asyncio.run(aexplain(prompt, model, **arguments))).result()
+    return _run_to_completion(lambda: aexplain(prompt, model, **arguments))
 
 
 CLASSIFIER_OPTIONS = ("explained_class", "target_distance", "classes")
@@ -239,3 +237,97 @@ def explain_counterfactual(
     settings = make_config(config, **options)
     return run(model, data, row, protected, value, settings, top_k=top_k, model_name=model_name,
                on_event=on_event or ignore, **model_options)
+
+
+async def aaudit_prompts(
+    source: str | os.PathLike | None = None,
+    model: ModelLike | None = None,
+    *,
+    out: str | os.PathLike,
+    templates: str | os.PathLike | None = None,
+    groups: str | os.PathLike | None = None,
+    format: str | None = None,
+    on_bad_line: str = "stop",
+    force: bool = False,
+    retry_failed: bool = False,
+    config: ExplainConfig | None = None,
+    backend_options: Mapping[str, Any] | None = None,
+    model_name: str | None = None,
+    cache: CacheLike = True,
+    refresh: bool = False,
+    on_progress: Callable[[Any], None] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Explain every prompt of `source` (JSONL, CSV or one prompt a line), or every variant of
+    fairness `templates` filled from `groups`, into the folder `out`, as `gsmile audit` does
+    (README, "Audits"); returns the summary (the content of `out/summary.json`).
+
+    The same call again continues where a stopped one left off; other options on the same folder
+    raise ConfigError unless `force=True` (start over). `retry_failed=True` runs only the prompts
+    that failed. All prompts share one concurrency, rate limit and `max_calls` / `max_cost`
+    budget; a budget the set cannot meet is refused before any call. `model`, `config`,
+    `backend_options`, `cache`, `refresh` and the options are `aexplain`'s; `on_progress` gets a
+    `gsmile_core.batch.runner.AuditProgress` after each prompt. A stop that ends the set (the
+    budget, a rejected key) leaves the finished prompts on disk and is in the summary's `stopped`.
+    """
+    import time
+
+    from .batch.audit import AuditInput, finish_audit, open_audit, prepare_audit
+    from .batch.executors.local import LocalExecutor
+    from .batch.plan import plan_set, refuse_over_budget
+    from .batch.runner import pending_items, run_audit
+    from .calls.jobs import identity_of
+
+    if model is None:
+        raise ConfigError("give the model to audit (a backend name, a backend or a function)")
+    _refuse_unknown(options, also=AUDIT_KEYWORDS)
+    settings = make_config(config, **options)
+    source_text = None if source is None else os.fspath(source)
+    what = AuditInput(source_text, format, on_bad_line,
+                      None if templates is None else os.fspath(templates), None if groups is None else os.fspath(groups))
+    backend, owned = make_backend(model, backend_options, model_name, settings)
+    response_cache = owns_cache = None
+    try:
+        identity = identity_of(backend)
+        prepared = prepare_audit(what, out, settings, identity, force=force, executor="local")
+        response_cache, owns_cache = _open_cache(cache)
+        run = RunContext(response_cache, refresh)
+        items, folder = prepared.prompts.items, prepared.folder
+        todo, done = (items, 0) if prepared.mode != "resume" else pending_items(items, folder, retry_failed)
+        if settings.max_calls is not None or settings.max_cost is not None:
+            refuse_over_budget(plan_set(todo, settings, identity, run, already_done=done), settings, identity)
+        open_audit(prepared)
+        started, outcome = time.monotonic(), None
+        try:
+            executor = LocalExecutor(backend, prepared.config, run)
+            outcome = await run_audit(items, folder, executor, retry_failed=retry_failed,
+                                      on_progress=on_progress or (lambda _: None))
+        finally:  # after a stop or a cancel too: the summary and reports of what is done
+            summary = finish_audit(prepared, wall_s=time.monotonic() - started,
+                                   stopped="cancelled" if outcome is None else outcome.stopped)
+        return summary
+    finally:
+        if owned:
+            await backend.aclose()
+        if owns_cache and response_cache is not None:
+            response_cache.close()
+
+
+AUDIT_KEYWORDS = tuple(name for name, parameter in inspect.signature(aaudit_prompts).parameters.items()
+                       if parameter.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def audit_prompts(source: str | os.PathLike | None = None, model: ModelLike | None = None, **arguments: Any) -> dict[str, Any]:
+    """`aaudit_prompts` from synchronous code, or from a notebook cell (on a worker thread there)."""
+    return _run_to_completion(lambda: aaudit_prompts(source, model, **arguments))
+
+
+def _run_to_completion(coroutine: Callable[[], Awaitable[Any]]) -> Any:
+    """Run the coroutine `coroutine()` makes: here, or on a worker thread with its own event loop
+    when this thread already runs one (a notebook cell)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsmile-api") as worker:
+        return worker.submit(lambda: asyncio.run(coroutine())).result()

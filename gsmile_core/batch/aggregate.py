@@ -5,8 +5,10 @@ vocabulary, never with the number of prompts. Per word (its identity: lower-case
 punctuation removed, so "Life?" and "life" are one word) Welford's running mean and variance of
 its importance, one value per prompt that contains it (a word twice in a prompt counts once,
 with its mean importance there). The 95% interval of the mean is Student's t over those prompts
-(scipy's `t.ppf`); with one prompt there is none. "Most influential" ranks words by mean
-importance among those found in at least `min_prompts` prompts (all words if none is).
+(scipy's `t.ppf`); with one prompt there is none. "Most influential" ranks words by the size of
+their mean importance, either sign (a strongly negative word moves answers away wherever it is),
+among those found in at least `min_prompts` prompts (all words if none is); words whose mean is
+zero to rounding (at most 1e-9 of the largest) influence nothing and are left out.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ def mean_interval(count: int, mean: float, m2: float, level: float = LEVEL) -> t
     return mean - half, mean + half, std
 
 
+ZERO_SHARE = 1e-9  # a mean this small next to the largest is rounding, not influence
+
+
 class WordAggregate:
     """Running per-word statistics; `add` one prompt's words and scores at a time."""
 
@@ -86,6 +91,10 @@ class WordAggregate:
         return sorted(found, key=lambda s: (-s.mean, s.word))
 
     def most_influential(self, top: int = 20, min_prompts: int = 2) -> list[WordStat]:
+        """The `top` words of largest |mean| (module docstring), seen in `min_prompts` prompts
+        when any such word has an effect."""
         every = self.stats()
-        frequent = [s for s in every if s.prompts >= min_prompts]
-        return (frequent or every)[:top]
+        largest = max((abs(s.mean) for s in every), default=0.0)
+        moving = sorted((s for s in every if abs(s.mean) > ZERO_SHARE * largest), key=lambda s: (-abs(s.mean), s.word))
+        frequent = [s for s in moving if s.prompts >= min_prompts]
+        return (frequent or moving)[:top]

@@ -174,6 +174,20 @@ def test_the_readme_example_runs(tmp_path):
     assert set(words[:2]) == {"doctor", "ocean"}
 
 
+def test_the_readme_audit_example_runs(tmp_path):
+    """The second example (a prompt set) runs after the first, as in one notebook."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    first, second = re.findall(r"```python\n(.*?)```", section, flags=re.S)[:2]
+    env = {"GSMILE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", first + second], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "{'prompts': 3, 'ok': 3, 'failed': 0" in result.stdout
+    assert result.stdout.rstrip().endswith("['doctor', 'ocean']")  # the words that move answers, not filler
+    assert (tmp_path / "audit" / "report.html").exists() and (tmp_path / "audit" / "results.jsonl").exists()
+
+
 def test_drill_down_from_python():
     from fakes.documents import long_document
 

@@ -38,3 +38,14 @@ def test_most_influential_prefers_words_seen_in_several_prompts():
     aggregate.add(["common"], [2.0])
     assert [s.word for s in aggregate.most_influential(top=5)] == ["common"]
     assert [s.word for s in aggregate.stats()] == ["rare", "common"]
+
+
+def test_most_influential_ranks_either_sign_and_leaves_out_words_without_effect():
+    aggregate = WordAggregate()
+    aggregate.add(["tell", "me", "doctor", "harm"], [1e-15, -2e-16, 3.0, -4.0])
+    aggregate.add(["tell", "me", "ocean", "harm"], [2e-15, 1e-16, 2.0, -2.0])
+    assert [s.word for s in aggregate.most_influential(top=5)] == ["harm"]  # the only shared word with an effect
+    aggregate = WordAggregate()
+    aggregate.add(["tell", "doctor"], [1e-15, 3.0])
+    aggregate.add(["tell", "ocean"], [-1e-15, -5.0])
+    assert [s.word for s in aggregate.most_influential(top=5)] == ["ocean", "doctor"]  # no shared word moves
