@@ -44,6 +44,7 @@ IDENTITY = static_identity("fake", {})
 ALLOWED = {
     ("api.py", "aexplain"): "the Python API's own keywords (a folder or True for the cache), turned into a RunContext",
     ("api.py", "_open_cache"): "opens the cache the API's `cache=` names",
+    ("api.py", "aaudit_prompts"): "the Python API's own keywords for a prompt set, turned into a RunContext",
     ("calls/engine.py", "__init__"): "the call engine consumes them; sampling.engine_for unpacks the context",
     ("calls/cache_gate.py", "__init__"): "the engine's gate around the one cache it was given",
     ("calls/audit.py", "run"): "the audit record of a run: `refresh` is a value written down",
