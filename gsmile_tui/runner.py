@@ -138,12 +138,23 @@ class AuditRequest:
 
 
 def prepare_audit_request(request: AuditRequest):
-    """Read and check the audit's inputs and folder before anything runs (ConfigError)."""
+    """Read and check the audit's inputs and folder before anything runs (ConfigError), and
+    refuse a set whose calls still needed exceed max calls / max cost (BudgetExceeded), as the
+    CLI does: no call is made and no folder written."""
     from gsmile_core.batch.audit import prepare_audit
+    from gsmile_core.batch.plan import plan_set, refuse_over_budget
+    from gsmile_core.batch.runner import pending_items
 
     options = {k: v for k, v in request.backend_options.items() if k != "api_key"}
     identity = static_identity(request.backend, options)
-    return prepare_audit(request.source, request.out, request.config, identity, force=request.force)
+    prepared = prepare_audit(request.source, request.out, request.config, identity, force=request.force)
+    config = request.config
+    if config.max_calls is not None or config.max_cost is not None:
+        items = prepared.prompts.items
+        todo, done = (items, 0) if prepared.mode != "resume" else pending_items(items, prepared.folder, request.retry_failed)
+        plan = plan_set(todo, config, identity, RunContext(cache=request.cache), already_done=done)
+        refuse_over_budget(plan, config, identity)
+    return prepared
 
 
 class Runner:

@@ -109,3 +109,21 @@ async def test_bad_input_is_one_line_on_screen(make_app, tmp_path):
         error = screen.query_one("#audit-error", Label)
         await wait_until(pilot, lambda: "holds no prompt" in str(error.render()), "the error line")
         assert not (tmp_path / "audit").exists()
+
+
+async def test_the_sets_budget_is_refused_before_any_call(make_app, tmp_path, factory):
+    from dataclasses import replace
+
+    from tui_helpers import FAST
+
+    prompts = tmp_path / "set.txt"
+    prompts.write_text("\n".join(PROMPTS) + "\n")
+    app = make_app(config=replace(FAST, max_calls=5))
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_audit(pilot, app)
+        fill(screen, file=prompts, out=tmp_path / "audit")
+        await pilot.press("ctrl+r")
+        error = screen.query_one("#audit-error", Label)
+        await wait_until(pilot, lambda: "max-calls is 5" in str(error.render()) or "max calls" in str(error.render()),
+                         "the budget line")
+        assert factory.calls == 0 and not (tmp_path / "audit" / "results.jsonl").exists()
