@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import ot
+from scipy.spatial.distance import cdist
 import pytest
 from scripted_backend import ScriptedBackend
 
@@ -21,7 +22,8 @@ PROMPT = "Tell me about the ocean today"
 def oracle_w1(first: str, second: str) -> float:
     x, y = get_embedder().embed(first).vectors, get_embedder().embed(second).vectors
     a, b = np.full(len(x), 1 / len(x)), np.full(len(y), 1 / len(y))
-    return float(ot.emd2(a, b, ot.dist(x, y, metric="euclidean")))
+    # scipy's cdist: exact Euclidean distances (ot.dist's expanded form puts a word ~1e-8 from itself)
+    return float(ot.emd2(a, b, cdist(x, y)))
 
 
 async def test_k_samples_per_prompt_are_pooled_and_the_noise_floor_is_reported():
