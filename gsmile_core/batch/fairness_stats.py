@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,9 +127,13 @@ def fairness_summary(folder: AuditFolder, config: ExplainConfig) -> dict[str, An
     }
 
 
-def template_variants(folder: AuditFolder, template_id: str) -> list[dict[str, Any]]:
-    """The ok records of one template's variants (for a side-by-side view)."""
-    return [r for r in folder.records() if r.get("template") == template_id and r.get("status") == "ok"]
+def template_variants(folder: AuditFolder, template_id: str, group_order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The ok records of one template's variants (for a side-by-side view), in `group_order`
+    (the groups file's order; others after it, by group and filler), not in the order they
+    happened to finish."""
+    rank = {group: i for i, group in enumerate(group_order)}
+    found = [r for r in folder.records() if r.get("template") == template_id and r.get("status") == "ok"]
+    return sorted(found, key=lambda r: (rank.get(r.get("group"), len(rank)), str(r.get("group")), str(r.get("filler"))))
 
 
 def _finite(value: Any) -> bool:

@@ -14,6 +14,8 @@ never markup.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -173,7 +175,7 @@ class AuditScreen(Screen):
         if template is None or self.folder is None:
             self.notify("select a variant of a fairness template first", severity="warning")
             return
-        records = template_variants(self.folder, template)
+        records = template_variants(self.folder, template, self._group_order())
         if len(records) < 2:
             self.notify("fewer than two variants of this template are explained", severity="warning")
             return
@@ -183,6 +185,20 @@ class AuditScreen(Screen):
         self.app.record_compare([Explanation.from_dict(r["explanation"]) for r in chosen],
                                 [f"{r.get('group')}" if r.get("filler") == r.get("group") else f"{r.get('group')}: {r.get('filler')}" for r in chosen])
         self.app.action_compare()
+
+    def _group_order(self) -> list[str]:
+        """The groups in the groups file's order (from the finished summary, else the file)."""
+        fairness = (self.summary or {}).get("fairness") or {}
+        order = [group for slot in fairness.get("slots", []) for group in slot.get("groups", [])]
+        if order or not self._value("audit-groups"):
+            return order
+        from gsmile_core.batch.fairness import read_groups
+        from gsmile_core.errors import GsmileError
+
+        try:
+            return [group for groups in read_groups(Path(self._value("audit-groups"))).values() for group in groups]
+        except GsmileError:
+            return []
 
     # -- runner messages -----------------------------------------------------------------------
     def on_audit_started(self, message: AuditStarted) -> None:

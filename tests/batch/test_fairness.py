@@ -115,3 +115,16 @@ def test_a_model_that_treats_she_differently_is_found(tmp_path):
     html = fairness_html(summary, get_palette())
     assert "<svg" in html and "he vs she" in html and "p 0.0312" in html
     assert "| he vs she | 6 |" in fairness_markdown(summary)
+
+
+def test_a_templates_variants_come_in_the_groups_files_order_not_the_finishing_order(tmp_path):
+    from gsmile_core.batch.fairness_stats import template_variants
+    from gsmile_core.batch.results import AuditFolder
+
+    folder = AuditFolder(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    for group in ("they", "she", "he"):  # finished in reverse
+        folder.append({"id": f"1/{group}", "template": "1", "group": group, "filler": group, "status": "ok"})
+    folder.append({"id": "2/he", "template": "2", "group": "he", "filler": "he", "status": "ok"})
+    assert [r["group"] for r in template_variants(folder, "1", ["he", "she", "they"])] == ["he", "she", "they"]
+    assert [r["group"] for r in template_variants(folder, "1")] == ["he", "she", "they"]  # no order: by group
