@@ -137,3 +137,15 @@ def test_tables_show_the_verdict_beside_its_evidence(ignored_words_run):
             continue
         cells = flat(text.replace("│", " ").replace("|", " "))
         assert f"{support.significant_count}/{support.tested} {support.kept_significant}/{support.kept_tested} 1.0000 no" in cells, name
+
+
+@pytest.mark.parametrize("total", [1, 7, 64, 500])
+def test_the_hypergeometric_law_equals_scipys(total):
+    from scipy.stats import hypergeom
+
+    from gsmile_core.method.word_support import _hypergeometric
+
+    for changes in range(0, total + 1, max(1, total // 6)):
+        for draws in range(0, total + 1, max(1, total // 8)):
+            expected = hypergeom.pmf(np.arange(0, min(draws, changes) + 1), total, changes, draws)
+            assert np.allclose(_hypergeometric(total, changes, draws), expected, rtol=1e-9, atol=1e-12)
