@@ -4,6 +4,7 @@ function (sync or async), inside and outside a running event loop, and its noteb
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import sys
@@ -150,6 +151,26 @@ def test_repr_html_is_the_reports_heatmap_and_top_words_and_escapes_untrusted_te
     assert "body {" not in html  # scoped styles only: the notebook page keeps its own
     rows = re.findall(r"<tr>", html.split("<tbody>")[1])
     assert len(rows) == min(10, len(explanation.features))
+
+
+def test_drawing_a_saved_explanation_loads_no_statistics_library(tmp_path):
+    """A fully cached re-run only draws a stored explanation: the terminal report must not import
+    scipy.stats, POT or scikit-learn (scipy.stats alone cost 0.7 s of the 0.8 s budget)."""
+    saved = tmp_path / "e.json"
+    run = explain(PROMPT, "fake", cache=False, perturbations=16, bootstrap=200, ci_resamples=0)
+    assert any(p.p_value is not None for p in run.perturbations)  # the removal test has p-values to use
+    saved.write_text(json.dumps(run.to_dict()), encoding="utf-8")
+    code = (
+        "import io, json, sys\n"
+        "from rich.console import Console\n"
+        "from gsmile_core.types import Explanation\n"
+        "from gsmile_core.reports.terminal import full_report\n"
+        f"e = Explanation.from_dict(json.load(open({str(saved)!r})))\n"
+        "Console(file=io.StringIO(), width=100).print(full_report(e))\n"
+        "print(sorted(m for m in ('scipy.stats', 'ot', 'sklearn', 'gensim') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_import_gsmile_core_loads_no_heavy_library():
