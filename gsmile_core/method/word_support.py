@@ -45,6 +45,9 @@ from ..types import Explanation, Feature
 from .uncertainty import INTERVALS_KEY, intervals_of
 
 Z_95 = 1.959963984540054
+# An exact p-value that equals α (a discrete test often lands on it, e.g. 1/20) is not below α;
+# compared with this relative margin so floating-point rounding of the sum cannot flip the verdict.
+P_TOLERANCE = 1e-9
 STRATA_WORDS = 2  # the strongest other words whose keep/drop pattern stratifies the removal test
 _MODEL_KEY = "model"  # where a model explanation keeps its per-feature permutation tests
 
@@ -174,7 +177,7 @@ def word_support(explanation: Explanation, alpha: float | None = None) -> tuple[
         if interval is not None:
             verdicts.append(not (interval[0] <= 0.0 <= interval[1]))
         if removal_p is not None:
-            verdicts.append(removal_p < alpha)
+            verdicts.append(removal_p < alpha * (1 - P_TOLERANCE))
         significant = all(verdicts) if verdicts else None
         result.append(
             WordSupport(
