@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -29,10 +28,10 @@ from .engine_options import (
     print_dry_run,
     run_context,
 )
-from .outputs import check_output, write_or_keep
+from .outputs import check_output
 from .progress import ProgressPrinter
 from .prompt_input import read_prompt
-from .session_option import add_session_option, append_run_or_keep, check_session_target
+from .session_option import add_session_option, check_session_target
 
 
 def kernel_width(text: str) -> float | str:
@@ -153,8 +152,6 @@ def run(args: argparse.Namespace) -> int:
     from ..calls.dryrun import static_identity
     from ..explanation_store import ExplanationStore, explanation_key
     from ..method.segment import prepare_prompt
-    from ..reports.terminal import full_report
-
     if getattr(args, "classifier", None):
         from .classify import run_classifier
 
@@ -190,16 +187,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if cache is not None:
             cache.close()
-    payload = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False)
-    saved = append_run_or_keep(getattr(args, "session", None), explanation, payload + "\n")
-    if args.json == "-":
-        print(payload)
-        return 0 if saved else 1
-    if args.json:
-        saved = write_or_keep(args.json, payload + "\n", "--json") and saved
-    console = stdout_console()
-    console.print(full_report(explanation))  # with the drill-down's words inside their units, if any
-    return 0 if saved else 1
+    from .model_output import emit
+
+    return emit(args, explanation)  # the terminal report holds a drill-down's words inside their units
 
 
 def _compute(args: argparse.Namespace, prompt: str, config: ExplainConfig, cache) -> Explanation | None:
